@@ -1,0 +1,50 @@
+"""ScoreLens: trace an LLM app once, then re-score its stored traces in a fraction of a second.
+
+Names mirror MLflow's, so `import scorelens as mlflow` ports existing code.
+"""
+
+from scorelens import entities, genai, openai
+from scorelens.entities import SpanType
+from scorelens.search import search_traces
+from scorelens.tracing import start_span, trace
+from scorelens.tracing.context import TraceDestination, set_default_destination
+from scorelens.tracing.export import exporter
+from scorelens.tracking import (
+    get_tracking_uri,
+    set_experiment,
+    set_tracking_uri,
+)
+
+__version__ = "0.1.0"
+
+
+def _default_destination() -> TraceDestination:
+    from scorelens import tracking
+
+    store = tracking.get_store()
+    return TraceDestination(
+        sink=lambda finished: exporter.export(store, finished),
+        experiment_id=tracking.current_experiment_id(),
+    )
+
+
+def flush_traces() -> None:
+    """Write traces recorded outside `evaluate` now instead of within the next second."""
+    exporter.flush()
+
+
+set_default_destination(_default_destination)
+
+__all__ = [
+    "SpanType",
+    "entities",
+    "flush_traces",
+    "genai",
+    "get_tracking_uri",
+    "openai",
+    "search_traces",
+    "set_experiment",
+    "set_tracking_uri",
+    "start_span",
+    "trace",
+]

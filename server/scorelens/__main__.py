@@ -1,0 +1,3 @@
+from scorelens.cli.main import main
+
+raise SystemExit(main())

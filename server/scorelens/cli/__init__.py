@@ -1,0 +1,1 @@
+"""The `scorelens` command line."""

@@ -1,0 +1,190 @@
+"""`scorelens generate | score | runs | traces`: the library's workflow from a shell.
+
+Every failure the user can fix ends as one line `scorelens: error: ...` and exit status 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import scorelens
+from scorelens import tracking
+from scorelens.cli.loading import UserCodeError, load_app, load_scorers
+from scorelens.cli.progress import ProgressBar
+from scorelens.cli.tables import format_value, preview, render
+from scorelens.datasets import DatasetError, load_dataset
+from scorelens.genai.eval_data import EvalDataError
+from scorelens.store import StoreError
+
+
+class CliError(Exception):
+    pass
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="scorelens", description="Record LLM app traces once; re-score them instantly."
+    )
+    parser.add_argument("--version", action="version", version=scorelens.__version__)
+    parser.add_argument(
+        "--tracking-uri", help="store folder (default: $SCORELENS_TRACKING_URI or ./.scorelens)"
+    )
+    parser.add_argument("--experiment", help="experiment name (default: Default)")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    generate = commands.add_parser("generate", help="run an app over a dataset, recording traces")
+    generate.add_argument("--dataset", required=True, help="JSON, JSONL or CSV eval data")
+    generate.add_argument("--app", required=True, help="module:function or file.py:function")
+    generate.set_defaults(handler=cmd_generate)
+
+    score = commands.add_parser("score", help="re-score stored traces with every @scorer in a file")
+    score.add_argument("scorers", help="a Python file defining @scorer functions")
+    score.add_argument(
+        "--run", help="run id whose traces to score (default: the latest run with traces)"
+    )
+    score.add_argument("--all", action="store_true", help="score every trace of the experiment")
+    score.add_argument("--rows", action="store_true", help="also print one row per trace")
+    score.set_defaults(handler=cmd_score)
+
+    runs = commands.add_parser("runs", help="list runs, newest first")
+    runs.set_defaults(handler=cmd_runs)
+
+    traces = commands.add_parser("traces", help="list stored traces")
+    traces.add_argument("--run", help="only this run's traces")
+    traces.add_argument("--limit", type=int, default=None, help="at most this many")
+    traces.set_defaults(handler=cmd_traces)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.tracking_uri:
+        scorelens.set_tracking_uri(args.tracking_uri)
+    try:
+        if args.experiment:
+            scorelens.set_experiment(args.experiment)
+        args.handler(args)
+    except (CliError, UserCodeError, DatasetError, EvalDataError, StoreError, ValueError) as exc:
+        print(f"scorelens: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("scorelens: interrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
+def cmd_generate(args: argparse.Namespace) -> None:
+    data = load_dataset(args.dataset)
+    app = load_app(args.app)
+    started = time.monotonic()
+    result = scorelens.genai.evaluate(data, predict_fn=app, on_progress=ProgressBar("generate"))
+    traces = result.result_df["trace"]
+    failed = [t for t in traces if t is not None and t.info.state == "ERROR"]
+    print(
+        f"Generated {len(traces)} traces in run {result.run_id} "
+        f"({len(failed)} failed) in {time.monotonic() - started:.2f} s"
+    )
+    for trace in failed[:5]:
+        root = trace.root_span
+        print(f"  {trace.trace_id}: {root.status_message if root else 'no spans'}")
+    if len(failed) > 5:
+        print(f"  ... and {len(failed) - 5} more")
+
+
+def _resolve_run(run_id: str | None) -> str:
+    store = tracking.get_store()
+    if run_id is not None:
+        if store.get_run(run_id) is None:
+            raise CliError(f"no run {run_id} in {store.root}; see 'scorelens runs'")
+        return run_id
+    latest = store.latest_run_with_traces(tracking.current_experiment_id())
+    if latest is None:
+        raise CliError(
+            f"no stored traces in {store.root}; record some with 'scorelens generate' first"
+        )
+    return str(latest["run_id"])
+
+
+def cmd_score(args: argparse.Namespace) -> None:
+    scorers = load_scorers(args.scorers)
+    if args.all:
+        traces = scorelens.search_traces()
+        where = "all traces"
+    else:
+        run_id = _resolve_run(args.run)
+        traces = scorelens.search_traces(run_id=run_id)
+        where = f"run {run_id}"
+    if traces.empty:
+        raise CliError(f"{where} has no traces to score")
+    started = time.monotonic()
+    result = scorelens.genai.evaluate(traces, scorers=scorers, on_progress=ProgressBar("score"))
+    elapsed = time.monotonic() - started
+    frame = result.result_df
+    names = [c[: -len("/value")] for c in frame.columns if c.endswith("/value")]
+    summary = []
+    for name in names:
+        errors = int(frame[f"{name}/error"].notna().sum())
+        figures = ", ".join(
+            f"{key.split('/')[-1]} {format_value(v)}"
+            for key, v in result.metrics.items()
+            if key.rsplit("/", 1)[0] == name
+        )
+        summary.append([name, figures or "-", len(frame) - errors, errors])
+    print(f"Scored {len(frame)} traces from {where} in {elapsed:.2f} s (run {result.run_id})")
+    print(render(["scorer", "aggregates", "scored", "errors"], summary))
+    if args.rows:
+        print()
+        rows: list[list[Any]] = []
+        for _, row in frame.iterrows():
+            cells = [row["trace_id"], preview(row["inputs"], 30), preview(row["outputs"], 30)]
+            for name in names:
+                error = row[f"{name}/error"]
+                cells.append(
+                    "ERROR" if isinstance(error, str) else format_value(row[f"{name}/value"])
+                )
+            rows.append(cells)
+        print(render(["trace", "input", "output", *names], rows))
+
+
+def cmd_runs(args: argparse.Namespace) -> None:
+    runs = tracking.get_store().list_runs(tracking.current_experiment_id())
+    if not runs:
+        print("No runs yet.")
+        return
+    rows = [
+        [
+            r["run_id"],
+            datetime.fromtimestamp(r["start_time"] / 1000).strftime("%Y-%m-%d %H:%M:%S"),
+            r["status"],
+            r["trace_count"],
+            ", ".join(r.get("params", {}).get("scorers") or []) or "-",
+            ", ".join(f"{k} {format_value(v)}" for k, v in r["metrics"].items()) or "-",
+        ]
+        for r in runs
+    ]
+    print(render(["run", "started", "status", "traces", "scorers", "metrics"], rows))
+
+
+def cmd_traces(args: argparse.Namespace) -> None:
+    if args.run is not None:
+        _resolve_run(args.run)
+    frame = scorelens.search_traces(run_id=args.run, max_results=args.limit)
+    if frame.empty:
+        print("No traces.")
+        return
+    rows = [
+        [
+            row["trace_id"],
+            row["state"],
+            f"{row['execution_duration']} ms",
+            preview(row["request"]),
+            preview(row["response"]),
+        ]
+        for _, row in frame.iterrows()
+    ]
+    print(render(["trace", "state", "duration", "request", "response"], rows))

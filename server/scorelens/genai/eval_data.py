@@ -1,0 +1,93 @@
+"""Normalising what `evaluate(data=...)` accepts into one row type."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from scorelens.entities import Trace
+
+
+@dataclass
+class EvalRow:
+    inputs: Any = None
+    outputs: Any = None
+    expectations: dict[str, Any] = field(default_factory=dict)
+    trace: Trace | None = None
+    has_outputs: bool = False
+
+
+class EvalDataError(ValueError):
+    pass
+
+
+def to_rows(data: Any) -> list[EvalRow]:
+    """Rows from a list of dicts or Traces, or a DataFrame (including one from search_traces)."""
+    if isinstance(data, pd.DataFrame):
+        records: list[Any] = data.to_dict("records")
+    elif isinstance(data, (list, tuple)):
+        records = list(data)
+    else:
+        raise EvalDataError(
+            "data must be a list of dicts, a list of Trace or a pandas DataFrame, "
+            f"not {type(data).__name__}"
+        )
+    return [_row(record, number) for number, record in enumerate(records, start=1)]
+
+
+def _row(record: Any, number: int) -> EvalRow:
+    if isinstance(record, Trace):
+        return EvalRow(
+            inputs=record.inputs,
+            outputs=record.outputs,
+            expectations=record.info.expectations,
+            trace=record,
+            has_outputs=True,
+        )
+    if not isinstance(record, dict):
+        raise EvalDataError(
+            f"data row {number}: expected a dict or a Trace, got {type(record).__name__}"
+        )
+    trace = _as_trace(record.get("trace"), number)
+    expectations = _missing_to_none(record.get("expectations"))
+    if expectations is None:
+        expectations = trace.info.expectations if trace is not None else {}
+    if not isinstance(expectations, dict):
+        raise EvalDataError(
+            f"data row {number}: 'expectations' must be a dict, got {type(expectations).__name__}"
+        )
+    if trace is not None:
+        return EvalRow(trace.inputs, trace.outputs, expectations, trace, has_outputs=True)
+    if "inputs" not in record:
+        raise EvalDataError(f"data row {number}: needs 'inputs' (a dict of arguments) or 'trace'")
+    outputs = _missing_to_none(record.get("outputs"))
+    return EvalRow(
+        inputs=record["inputs"],
+        outputs=outputs,
+        expectations=expectations,
+        has_outputs="outputs" in record and outputs is not None,
+    )
+
+
+def _missing_to_none(value: Any) -> Any:
+    # DataFrames fill absent cells with NaN.
+    if isinstance(value, float) and value != value:
+        return None
+    return value
+
+
+def _as_trace(value: Any, number: int) -> Trace | None:
+    value = _missing_to_none(value)
+    if value is None or isinstance(value, Trace):
+        return value
+    try:
+        if isinstance(value, str):
+            return Trace.from_json(value)
+        if isinstance(value, dict):
+            return Trace.from_dict(value)
+    except (KeyError, TypeError, ValueError, json.JSONDecodeError) as exc:
+        raise EvalDataError(f"data row {number}: 'trace' is not a valid trace: {exc}") from None
+    raise EvalDataError(f"data row {number}: 'trace' must be a Trace, got {type(value).__name__}")

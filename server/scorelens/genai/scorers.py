@@ -1,0 +1,149 @@
+"""`@scorer`: turn a plain function into a metric that runs on traces.
+
+A scorer declares, by parameter name, any of `inputs`, `outputs`, `expectations` and `trace`; it
+is bound by name, so order does not matter and unused ones need not be declared.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import traceback
+from collections.abc import Callable, Sequence
+from numbers import Real
+from typing import Any, overload
+
+from scorelens.entities import Feedback, Trace
+from scorelens.genai.aggregations import DEFAULT_AGGREGATIONS, Aggregation, validate
+
+SCORER_PARAMETERS = ("inputs", "outputs", "expectations", "trace")
+SUPPORTED_RETURNS = "bool, int, float, str, Feedback, list[Feedback] or None"
+
+
+class Scorer:
+    """A scorer: callable like the function it wraps, and runnable against one trace."""
+
+    def __init__(
+        self,
+        func: Callable[..., Any],
+        name: str | None = None,
+        aggregations: Sequence[Aggregation] | None = None,
+    ) -> None:
+        self.func = func
+        self.name = name or func.__name__
+        self.aggregations: list[Aggregation] = list(aggregations or DEFAULT_AGGREGATIONS)
+        validate(self.aggregations)
+        functools.update_wrapper(self, func)
+        self._signature = inspect.signature(func)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.func(*args, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"<Scorer {self.name}>"
+
+    def unknown_parameters(self) -> list[str]:
+        """Required parameters ScoreLens cannot supply."""
+        return [
+            p.name
+            for p in self._signature.parameters.values()
+            if p.name not in SCORER_PARAMETERS
+            and p.default is inspect.Parameter.empty
+            and p.kind not in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+        ]
+
+    def _arguments(self, available: dict[str, Any]) -> dict[str, Any]:
+        params = self._signature.parameters
+        if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+            return dict(available)
+        return {k: v for k, v in available.items() if k in params}
+
+    def run(
+        self,
+        *,
+        inputs: Any = None,
+        outputs: Any = None,
+        expectations: dict[str, Any] | None = None,
+        trace: Trace | None = None,
+    ) -> list[Feedback]:
+        """Score one trace; never raises - failures come back as Feedback with `error` set."""
+        unknown = self.unknown_parameters()
+        if unknown:
+            return [
+                self._error(
+                    f"scorer '{self.name}' has parameter '{unknown[0]}', which ScoreLens cannot "
+                    f"supply; a scorer may take {', '.join(SCORER_PARAMETERS)}"
+                )
+            ]
+        arguments = self._arguments(
+            {"inputs": inputs, "outputs": outputs, "expectations": expectations, "trace": trace}
+        )
+        try:
+            value = self.func(**arguments)
+        except Exception as exc:
+            # Drop this frame: the stack trace should start in the user's scorer.
+            user_tb = exc.__traceback__.tb_next if exc.__traceback__ else None
+            stack = "".join(traceback.format_exception(type(exc), exc, user_tb))
+            return [self._error(f"{type(exc).__name__}: {exc}", stack)]
+        return self._to_feedback(value)
+
+    def _error(self, message: str, stack_trace: str | None = None) -> Feedback:
+        return Feedback(name=self.name, error=message, stack_trace=stack_trace)
+
+    def _to_feedback(self, value: Any) -> list[Feedback]:
+        if isinstance(value, Feedback):
+            return [self._named(value, self.name)]
+        if isinstance(value, list) and value and all(isinstance(v, Feedback) for v in value):
+            many = len(value) > 1
+            return [
+                self._named(v, f"{self.name}/{i}" if many else self.name)
+                for i, v in enumerate(value)
+            ]
+        if value is None or isinstance(value, (bool, str)):
+            return [Feedback(name=self.name, value=value)]
+        if isinstance(value, Real):
+            # numpy scalars and friends become plain numbers so they store as JSON.
+            plain = int(value) if isinstance(value, int) else float(value)
+            return [Feedback(name=self.name, value=plain)]
+        kind = type(value).__name__
+        if isinstance(value, list):
+            kind = "list containing " + ", ".join(
+                sorted({type(v).__name__ for v in value}) or ["nothing"]
+            )
+        return [
+            self._error(
+                f"scorer '{self.name}' returned {kind}; a scorer must return {SUPPORTED_RETURNS}"
+            )
+        ]
+
+    @staticmethod
+    def _named(feedback: Feedback, default_name: str) -> Feedback:
+        if feedback.name is None:
+            feedback.name = default_name
+        return feedback
+
+
+@overload
+def scorer(func: Callable[..., Any]) -> Scorer: ...
+@overload
+def scorer(
+    func: None = None,
+    *,
+    name: str | None = None,
+    aggregations: Sequence[Aggregation] | None = None,
+) -> Callable[[Callable[..., Any]], Scorer]: ...
+def scorer(
+    func: Callable[..., Any] | None = None,
+    *,
+    name: str | None = None,
+    aggregations: Sequence[Aggregation] | None = None,
+) -> Scorer | Callable[[Callable[..., Any]], Scorer]:
+    """Decorator, bare or with `name=` and `aggregations=` (names or callables)."""
+
+    def decorate(fn: Callable[..., Any]) -> Scorer:
+        return Scorer(fn, name=name, aggregations=aggregations)
+
+    return decorate if func is None else decorate(func)
+
+
+__all__ = ["Scorer", "scorer"]

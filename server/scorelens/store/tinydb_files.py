@@ -1,0 +1,75 @@
+"""TinyDB over atomically written JSON files.
+
+Each `open_db` session reads the file once, keeps every change in TinyDB's CachingMiddleware and
+writes the file once, atomically, when the session closes. TinyDB's own JSONStorage rewrites the
+file in place on every insert, which is slow and corrupts under concurrent writers.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from tinydb import TinyDB
+from tinydb.middlewares import CachingMiddleware
+from tinydb.storages import Storage
+
+from scorelens.store.atomic_file import write_atomically
+from scorelens.store.errors import StoreCorruptError
+
+
+class AtomicJSONStorage(Storage):
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def read(self) -> dict[str, dict[str, Any]] | None:
+        try:
+            with open(self.path, "rb") as handle:
+                raw = handle.read()
+        except FileNotFoundError:
+            return None
+        if not raw.strip():
+            # We never write an empty file, so an empty one was truncated by something else.
+            raise StoreCorruptError(self.path, "the file is empty")
+        try:
+            data = json.loads(raw)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise StoreCorruptError(self.path, f"invalid JSON: {exc}") from None
+        if not isinstance(data, dict) or not all(isinstance(t, dict) for t in data.values()):
+            raise StoreCorruptError(self.path, "not a TinyDB document file")
+        return data
+
+    def write(self, data: dict[str, dict[str, Any]]) -> None:
+        payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        write_atomically(self.path, payload.encode("utf-8"))
+
+    def close(self) -> None:
+        pass
+
+
+@contextmanager
+def open_db(path: str) -> Iterator[TinyDB]:
+    """A TinyDB session on `path`; changes land in one atomic write when the block ends cleanly."""
+    middleware = CachingMiddleware(AtomicJSONStorage)  # type: ignore[no-untyped-call]
+    # Never flush part-way: the file must go from the old state to the new one in one step.
+    middleware.WRITE_CACHE_SIZE = 2**62
+    db = TinyDB(path, storage=middleware)
+    try:
+        yield db
+    except BaseException:
+        # Drop the cached changes: an error inside the session must not write half a change.
+        middleware._cache_modified_count = 0
+        raise
+    finally:
+        db.close()
+
+
+def read_table(path: str, table: str) -> list[dict[str, Any]]:
+    """All documents of one table, or [] when the file does not exist yet."""
+    if not os.path.exists(path):
+        return []
+    with open_db(path) as db:
+        return list(db.table(table).all())

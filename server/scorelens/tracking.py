@@ -1,0 +1,63 @@
+"""Which store and experiment this process records to (MLflow's set_tracking_uri/set_experiment)."""
+
+from __future__ import annotations
+
+import os
+
+from scorelens.store import TraceStore
+from scorelens.store.trace_store import DEFAULT_EXPERIMENT_NAME
+
+TRACKING_URI_ENV = "SCORELENS_TRACKING_URI"
+EXPERIMENT_ENV = "SCORELENS_EXPERIMENT"
+DEFAULT_TRACKING_DIR = ".scorelens"
+
+_tracking_uri: str | None = None
+_experiment_name: str | None = None
+_stores: dict[str, TraceStore] = {}
+
+
+def set_tracking_uri(uri: str | os.PathLike[str]) -> None:
+    """Point this process at a store folder (a path, or a `file://` URI)."""
+    global _tracking_uri
+    _tracking_uri = os.fspath(uri)
+
+
+def get_tracking_uri() -> str:
+    raw = _tracking_uri or os.environ.get(TRACKING_URI_ENV) or DEFAULT_TRACKING_DIR
+    if raw.startswith("file://"):
+        raw = raw[len("file://") :]
+    return os.path.abspath(raw)
+
+
+def get_store() -> TraceStore:
+    root = get_tracking_uri()
+    store = _stores.get(root)
+    if store is None:
+        store = _stores[root] = TraceStore(root)
+    return store
+
+
+def set_experiment(experiment_name: str) -> str:
+    """Make `experiment_name` current (creating it if needed); returns its id."""
+    global _experiment_name
+    if not experiment_name:
+        raise ValueError("experiment name must not be empty")
+    _experiment_name = experiment_name
+    return get_store().get_or_create_experiment(experiment_name)
+
+
+def get_experiment_name() -> str:
+    return _experiment_name or os.environ.get(EXPERIMENT_ENV) or DEFAULT_EXPERIMENT_NAME
+
+
+_experiment_ids: dict[tuple[str, str], str] = {}
+
+
+def current_experiment_id() -> str:
+    # Asked for every new trace; ids never change once made, so remember them.
+    store = get_store()
+    key = (store.root, get_experiment_name())
+    found = _experiment_ids.get(key)
+    if found is None or not os.path.exists(store.index_path):
+        found = _experiment_ids[key] = store.get_or_create_experiment(key[1])
+    return found
