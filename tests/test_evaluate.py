@@ -153,6 +153,7 @@ def test_realistic_dataset_end_to_end(store_dir: Path, openai_env: str) -> None:
     import fixtures.scorers as example
     from fixtures.sample_app import sample_app
 
+    scorelens.openai.autolog()  # the app enables it on import; an earlier test may have undone it
     data = [json.loads(line) for line in SUPPORT.read_text().splitlines()]
     assert len(data) >= 50
     generated = evaluate(data, predict_fn=sample_app)

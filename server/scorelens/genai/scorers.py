@@ -17,6 +17,10 @@ from scorelens.entities import Feedback, Trace
 from scorelens.genai.aggregations import DEFAULT_AGGREGATIONS, Aggregation, validate
 
 SCORER_PARAMETERS = ("inputs", "outputs", "expectations", "trace")
+# Feedback.source["error_kind"] on failures ScoreLens itself detected, so tools can place them.
+ERROR_KIND_PARAMETER = "parameter"
+ERROR_KIND_EXCEPTION = "exception"
+ERROR_KIND_RETURN_TYPE = "return_type"
 SUPPORTED_RETURNS = "bool, int, float, str, Feedback, list[Feedback] or None"
 
 
@@ -71,8 +75,9 @@ class Scorer:
         if unknown:
             return [
                 self._error(
+                    ERROR_KIND_PARAMETER,
                     f"scorer '{self.name}' has parameter '{unknown[0]}', which ScoreLens cannot "
-                    f"supply; a scorer may take {', '.join(SCORER_PARAMETERS)}"
+                    f"supply; a scorer may take {', '.join(SCORER_PARAMETERS)}",
                 )
             ]
         arguments = self._arguments(
@@ -84,11 +89,13 @@ class Scorer:
             # Drop this frame: the stack trace should start in the user's scorer.
             user_tb = exc.__traceback__.tb_next if exc.__traceback__ else None
             stack = "".join(traceback.format_exception(type(exc), exc, user_tb))
-            return [self._error(f"{type(exc).__name__}: {exc}", stack)]
+            return [self._error(ERROR_KIND_EXCEPTION, f"{type(exc).__name__}: {exc}", stack)]
         return self._to_feedback(value)
 
-    def _error(self, message: str, stack_trace: str | None = None) -> Feedback:
-        return Feedback(name=self.name, error=message, stack_trace=stack_trace)
+    def _error(self, kind: str, message: str, stack_trace: str | None = None) -> Feedback:
+        return Feedback(
+            name=self.name, error=message, stack_trace=stack_trace, source={"error_kind": kind}
+        )
 
     def _to_feedback(self, value: Any) -> list[Feedback]:
         if isinstance(value, Feedback):
@@ -112,7 +119,8 @@ class Scorer:
             )
         return [
             self._error(
-                f"scorer '{self.name}' returned {kind}; a scorer must return {SUPPORTED_RETURNS}"
+                ERROR_KIND_RETURN_TYPE,
+                f"scorer '{self.name}' returned {kind}; a scorer must return {SUPPORTED_RETURNS}",
             )
         ]
 

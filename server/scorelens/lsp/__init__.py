@@ -1,0 +1,1 @@
+"""The ScoreLens language server: live scorer results in the editor (`python -m scorelens.lsp`)."""

@@ -1,0 +1,3 @@
+from scorelens.lsp.server import main
+
+main()

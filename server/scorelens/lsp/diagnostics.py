@@ -1,0 +1,94 @@
+"""Problems with scorers, placed on the line the user has to change."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from lsprotocol import types
+
+from scorelens.lsp.discovery import ScorerDef
+from scorelens.lsp.scoring import FileState
+from scorelens.lsp.summaries import Rows
+
+SOURCE = "scorelens"
+
+
+def _range(line: int, start: int = 0, end: int | None = None) -> types.Range:
+    return types.Range(
+        start=types.Position(line=line, character=start),
+        end=types.Position(line=line, character=end if end is not None else start + 10_000),
+    )
+
+
+def _error(line: int, message: str, start: int = 0, end: int | None = None) -> types.Diagnostic:
+    return types.Diagnostic(
+        range=_range(line, start, end),
+        message=message,
+        severity=types.DiagnosticSeverity.Error,
+        source=SOURCE,
+    )
+
+
+def for_file(
+    state: FileState, rows_of: dict[str, Rows], trace_ids: list[str]
+) -> list[types.Diagnostic]:
+    """Diagnostics for one file; `rows_of` maps scorer hash to its results."""
+    scan = state.scan
+    if scan.syntax_error is not None:
+        line, column, message = scan.syntax_error
+        return [_error(line, message, column, column + 1)]
+    if state.import_error is not None:
+        line = (state.import_error["line"] or 1) - 1
+        return [_error(line, f"importing this file failed: {state.import_error['message']}")]
+    out: list[types.Diagnostic] = []
+    for scorer in scan.scorers:
+        out.extend(_for_scorer(scorer, state, rows_of.get(scorer.source_hash, {}), trace_ids))
+    return out
+
+
+def _for_scorer(
+    scorer: ScorerDef, state: FileState, rows: Rows, trace_ids: list[str]
+) -> list[types.Diagnostic]:
+    out: list[types.Diagnostic] = []
+    for parameter in scorer.unknown_parameters():
+        out.append(
+            _error(
+                parameter.line,
+                f"scorer '{scorer.name}' has parameter '{parameter.name}', which ScoreLens cannot "
+                "supply; a scorer may take inputs, outputs, expectations, trace",
+                parameter.column,
+                parameter.column + len(parameter.name),
+            )
+        )
+    failure = state.failures.get(scorer.name)
+    if failure is not None:
+        out.append(_error(scorer.line, failure))
+    if out:
+        return out
+    # Group failing traces by line and exception type; the first message speaks for the group.
+    groups: dict[tuple[int, str], list[str]] = defaultdict(list)
+    first_message: dict[tuple[int, str], str] = {}
+    for trace_id in trace_ids:
+        for row in rows.get(trace_id, []):
+            kind = row.get("errorKind")
+            if not row["error"] or kind not in ("exception", "return_type"):
+                continue
+            line = scorer.line
+            if kind == "exception" and row.get("errorLine"):
+                candidate = row["errorLine"] - 1
+                if scorer.decorator_line <= candidate <= scorer.end_line:
+                    line = candidate
+            key = (line, row["error"].split(":", 1)[0])
+            groups[key].append(trace_id)
+            first_message.setdefault(key, row["error"])
+            break
+    total = len(trace_ids)
+    for key, failing in groups.items():
+        out.append(
+            _error(
+                key[0],
+                f"{first_message[key]} — fails on {len(failing)} of {total} traces "
+                f"(e.g. {failing[0]})",
+            )
+        )
+    return out

@@ -1,0 +1,82 @@
+"""Code lens titles and commands for a scorer file. The commands are registered by the client."""
+
+from __future__ import annotations
+
+from lsprotocol import types
+
+from scorelens.lsp.discovery import ScorerDef
+from scorelens.lsp.protocol import ScorerSummary
+from scorelens.lsp.summaries import format_delta, format_number
+
+# Client-side commands (never listed in the palette), so they cannot collide with user commands.
+LENS_SCORE_COMMAND = "scorelens.lens.score"
+LENS_SHOW_RESULTS_COMMAND = "scorelens.lens.showResults"
+
+
+def title(summary: ScorerSummary) -> str:
+    name, total = summary["name"], summary["total"]
+    state = summary["state"]
+    if state == "untrusted":
+        return f"{name} · ScoreLens is off: this workspace is not trusted"
+    if state == "running":
+        return f"{name} · scoring {total} traces…"
+    if summary["message"] is not None:
+        return f"{name} · ⚠ {summary['message']}"
+    if state == "unscored":
+        return f"▶ Score {total} traces" if total else f"{name} · no stored traces yet"
+    parts = [name]
+    if summary["passed"] is not None:
+        passed_previous = _previous_passes(summary)
+        delta = "" if passed_previous is None else format_delta(summary["passed"], passed_previous)
+        parts.append(f"{summary['passed']}/{summary['scored'] - summary['errors']} pass{delta}")
+    else:
+        for aggregate in summary["aggregates"]:
+            value, previous = aggregate["value"], aggregate["previous"]
+            parts.append(
+                f"{aggregate['name']} {format_number(value)}{format_delta(value, previous)}"
+            )
+    parts.append(
+        f"{summary['scored']} traces"
+        if summary["scored"] == total
+        else f"{summary['scored']}/{total} traces"
+    )
+    parts.append(f"{summary['errors']} error{'s' if summary['errors'] != 1 else ''}")
+    text = " · ".join(parts)
+    return text + " · (saved version)" if summary["stale"] else text
+
+
+def _previous_passes(summary: ScorerSummary) -> float | None:
+    # For booleans the mean is the pass rate, so the previous pass count follows from it.
+    mean = next((a for a in summary["aggregates"] if a["name"] == "mean"), None)
+    if mean is None or mean["previous"] is None:
+        return None
+    return round(mean["previous"] * (summary["scored"] - summary["errors"]))
+
+
+def lenses(scorer: ScorerDef, summary: ScorerSummary) -> list[types.CodeLens]:
+    where = types.Range(
+        start=types.Position(line=scorer.decorator_line, character=0),
+        end=types.Position(line=scorer.decorator_line, character=0),
+    )
+    ref = {"uri": summary["uri"], "name": summary["name"]}
+    main_command = (
+        LENS_SCORE_COMMAND
+        if summary["state"] in ("unscored", "error")
+        else LENS_SHOW_RESULTS_COMMAND
+    )
+    out = [
+        types.CodeLens(
+            range=where,
+            command=types.Command(title=title(summary), command=main_command, arguments=[ref]),
+        )
+    ]
+    if summary["state"] == "scored":
+        out.append(
+            types.CodeLens(
+                range=where,
+                command=types.Command(
+                    title="Results", command=LENS_SHOW_RESULTS_COMMAND, arguments=[ref]
+                ),
+            )
+        )
+    return out

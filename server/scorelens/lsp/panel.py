@@ -1,0 +1,72 @@
+"""Rows for the results panel: one per trace, a cell per scorer, filtered and paged."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scorelens.cli.tables import preview
+from scorelens.entities import Trace
+from scorelens.lsp.protocol import Cell, ResultRow, ScorerSummary
+from scorelens.lsp.summaries import Rows, primary_rows, primary_value
+
+MAX_LIMIT = 500
+
+
+def _cell(rows: Rows, previous: Rows | None, trace_id: str, name: str) -> Cell | None:
+    mine = primary_rows(rows.get(trace_id, []), name)
+    if not mine:
+        return None
+    row = mine[0]
+    before = primary_value(previous, trace_id, name)
+    known_before = previous is not None and trace_id in previous
+    return {
+        "value": row["value"],
+        "rationale": row["rationale"],
+        "error": row["error"],
+        "previous": before,
+        "changed": known_before and before != row["value"],
+    }
+
+
+def result_rows(
+    traces: list[Trace],
+    columns: list[tuple[ScorerSummary, Rows, Rows | None]],
+    offset: int,
+    limit: int,
+    keep: str,
+) -> tuple[int, list[ResultRow]]:
+    """(rows matching the filter, the page of them)."""
+    matched: list[ResultRow] = []
+    for trace in traces:
+        cells: dict[str, Cell] = {}
+        for summary, rows, previous in columns:
+            cell = _cell(rows, previous, trace.trace_id, summary["name"])
+            if cell is not None:
+                cells[summary["name"]] = cell
+        if not _keep(keep, cells):
+            continue
+        matched.append(
+            {
+                "traceId": trace.trace_id,
+                "inputPreview": preview(trace.inputs, 160),
+                "outputPreview": preview(trace.outputs, 160),
+                "state": trace.info.state,
+                "cells": cells,
+            }
+        )
+    limit = max(1, min(limit, MAX_LIMIT))
+    return len(matched), matched[offset : offset + limit]
+
+
+def _keep(keep: str, cells: dict[str, Cell]) -> bool:
+    if keep == "errors":
+        return any(c["error"] for c in cells.values())
+    if keep == "failing":
+        return any(c["error"] or _fails(c["value"]) for c in cells.values())
+    if keep == "changed":
+        return any(c["changed"] for c in cells.values())
+    return True
+
+
+def _fails(value: Any) -> bool:
+    return value is False

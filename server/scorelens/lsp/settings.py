@@ -1,0 +1,39 @@
+"""The server's settings, from initializationOptions and workspace/configuration ("scorelens")."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+DEFAULT_TIMEOUT_S = 30.0
+
+
+@dataclass
+class Settings:
+    tracking_uri: str | None = None
+    scorer_timeout_seconds: float = DEFAULT_TIMEOUT_S
+    rescore_on_save: bool = True
+    trusted: bool = True
+    worker_python: str | None = None
+
+    def store_root(self, workspace: str) -> str:
+        uri = self.tracking_uri or os.path.join(workspace, ".scorelens")
+        if uri.startswith("file://"):
+            uri = uri[len("file://") :]
+        return uri if os.path.isabs(uri) else os.path.join(workspace, uri)
+
+    def update(self, values: Any) -> None:
+        if not isinstance(values, dict):
+            return
+        if values.get("trackingUri"):
+            self.tracking_uri = str(values["trackingUri"])
+        timeout = values.get("scorerTimeoutSeconds")
+        if isinstance(timeout, (int, float)) and timeout > 0:
+            self.scorer_timeout_seconds = float(timeout)
+        if isinstance(values.get("rescoreOnSave"), bool):
+            self.rescore_on_save = values["rescoreOnSave"]
+        if isinstance(values.get("trusted"), bool):
+            self.trusted = values["trusted"]
+        if values.get("python"):
+            self.worker_python = str(values["python"])

@@ -1,0 +1,67 @@
+"""From result rows to the figures a lens, hover or panel header shows. Pure functions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from scorelens.genai.aggregations import aggregate, numeric
+from scorelens.lsp.protocol import Aggregate
+
+Rows = dict[str, list[dict[str, Any]]]  # trace id -> result rows of one scorer version
+
+
+def primary_rows(rows: list[dict[str, Any]], scorer_name: str) -> list[dict[str, Any]]:
+    """A scorer returning several Feedback is summarised by the one named after it, or the first."""
+    own = [r for r in rows if r["name"] == scorer_name]
+    return own or rows[:1]
+
+
+def values(by_trace: Rows, trace_ids: Iterable[str], scorer_name: str) -> list[Any]:
+    out = []
+    for trace_id in trace_ids:
+        for row in primary_rows(by_trace.get(trace_id, []), scorer_name):
+            if row["error"] is None:
+                out.append(row["value"])
+    return out
+
+
+def primary_value(by_trace: Rows | None, trace_id: str, scorer_name: str) -> Any:
+    if by_trace is None:
+        return None
+    rows = primary_rows(by_trace.get(trace_id, []), scorer_name)
+    return rows[0]["value"] if rows and rows[0]["error"] is None else None
+
+
+def aggregates(
+    current: list[Any], previous: list[Any] | None, names: Sequence[str]
+) -> list[Aggregate]:
+    now = aggregate(current, names)
+    before = aggregate(previous, names) if previous else {}
+    return [{"name": n, "value": v, "previous": before.get(n)} for n, v in now.items()]
+
+
+def pass_count(current: list[Any]) -> int | None:
+    if current and all(isinstance(v, bool) for v in current):
+        return sum(1 for v in current if v)
+    return None
+
+
+def format_number(value: float) -> str:
+    if abs(value - round(value)) < 1e-9 and abs(value) < 1e15:
+        return str(round(value))
+    return f"{value:.3g}" if abs(value) < 1 else f"{value:,.1f}"
+
+
+def format_delta(value: float, previous: float | None) -> str:
+    if previous is None:
+        return ""
+    delta = value - previous
+    if abs(delta) < 1e-12:
+        return " (=)"
+    arrow = "▲" if delta > 0 else "▼"
+    return f" ({arrow}{format_number(abs(delta))})"
+
+
+def is_numeric(values_seen: list[Any]) -> bool:
+    return any(numeric(v) is not None for v in values_seen)

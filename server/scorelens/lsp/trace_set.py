@@ -1,0 +1,43 @@
+"""The active trace set: which stored traces scorers are run against and shown for."""
+
+from __future__ import annotations
+
+from scorelens.entities import Trace
+from scorelens.store import TraceStore
+from scorelens.store.trace_cache import TraceCache
+
+
+class TraceSet:
+    def __init__(self, store: TraceStore) -> None:
+        self.store = store
+        self.run_id: str | None = None
+        self.explicit = False  # False: follow the latest run that has traces
+        self._cache = TraceCache()
+
+    def select(self, run_id: str | None) -> None:
+        if run_id is not None and self.store.get_run(run_id) is None:
+            raise ValueError(f"no run {run_id} in {self.store.root}")
+        self.run_id, self.explicit = run_id, True
+
+    def _resolve(self) -> str | None:
+        if not self.explicit:
+            latest = self.store.latest_run_with_traces()
+            self.run_id = None if latest is None else str(latest["run_id"])
+        return self.run_id
+
+    def traces(self) -> list[Trace]:
+        # With no run holding traces yet, traces recorded outside runs are all there is.
+        return self._cache.get(self.store.root, self._resolve())
+
+    def trace_ids(self) -> list[str]:
+        return [t.trace_id for t in self.traces()]
+
+    def find(self, trace_id: str) -> Trace | None:
+        for trace in self.traces():
+            if trace.trace_id == trace_id:
+                return trace
+        for group in self.store.groups():
+            for trace in self.store.load_traces(group):
+                if trace.trace_id == trace_id:
+                    return trace
+        return None

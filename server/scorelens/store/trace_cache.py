@@ -1,0 +1,38 @@
+"""Traces kept in memory between uses (worker, language server), reloaded when the store changed."""
+
+from __future__ import annotations
+
+import os
+
+from scorelens.entities import Trace
+from scorelens.store import TraceStore
+
+
+class TraceCache:
+    def __init__(self) -> None:
+        self._key: tuple[str, str | None, tuple[str, ...]] | None = None
+        self._traces: list[Trace] = []
+
+    def get(self, store_root: str, run_id: str | None) -> list[Trace]:
+        store = TraceStore(store_root)
+        groups = store.groups(run_id=run_id)
+        # Segments are written once and never changed, so their names say what is loaded.
+        fingerprint = tuple(
+            f"{group}/{name}"
+            for group in groups
+            for name in sorted(_listdir(os.path.join(store.traces_dir, group)))
+        )
+        key = (store.root, run_id, fingerprint)
+        if key != self._key:
+            traces: list[Trace] = []
+            for group in groups:
+                traces.extend(store.load_traces(group))
+            self._traces, self._key = traces, key
+        return self._traces
+
+
+def _listdir(folder: str) -> list[str]:
+    try:
+        return [n for n in os.listdir(folder) if n.endswith(".json")]
+    except FileNotFoundError:
+        return []

@@ -1,0 +1,72 @@
+"""`python -m scorelens.worker`: serve score and generate requests from the language server.
+
+stdin carries requests; answers go to the file descriptor that was stdout when the process
+started. That descriptor is then pointed at stderr, so whatever user code prints - through
+print, logging or C code - lands in the server's log instead of corrupting the answers.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import sys
+import threading
+import time
+from typing import Any, TextIO
+
+from scorelens.worker.messages import Failed
+from scorelens.worker.tasks import Cancelled, Tasks
+
+
+def main() -> None:
+    answers: TextIO = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
+    os.dup2(2, 1)
+    requests: queue.Queue[dict[str, Any] | None] = queue.Queue()
+    cancelled: set[int] = set()
+    write_lock = threading.Lock()
+
+    def emit(message: Any) -> None:
+        line = json.dumps(message, ensure_ascii=False, default=repr)
+        with write_lock:
+            answers.write(line + "\n")
+            answers.flush()
+
+    def read_requests() -> None:
+        for line in sys.stdin:
+            if not line.strip():
+                continue
+            request = json.loads(line)
+            if request.get("kind") == "cancel":
+                cancelled.add(int(request["target"]))
+            else:
+                requests.put(request)
+        requests.put(None)  # the server closed our stdin: finish
+
+    threading.Thread(target=read_requests, daemon=True).start()
+    tasks = Tasks(emit, lambda request_id: request_id in cancelled)
+    while (request := requests.get()) is not None:
+        started = time.monotonic()
+        try:
+            emit(tasks.handle(request))
+        except Cancelled:
+            pass
+        except Exception as exc:
+            failure: Failed = {
+                "id": request["id"],
+                "kind": "failed",
+                "error": f"{type(exc).__name__}: {exc}",
+            }
+            emit(failure)
+        finally:
+            cancelled.discard(request["id"])
+        print(
+            f"worker: {request.get('kind')} #{request['id']} "
+            f"took {time.monotonic() - started:.3f} s",
+            file=sys.stderr,
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()

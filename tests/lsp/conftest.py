@@ -1,0 +1,163 @@
+"""A real language server over stdio, driven by pytest-lsp's client, on a workspace with traces."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from lsprotocol import types
+from pygls.uris import from_fs_path
+from pytest_lsp import LanguageClient
+from pytest_lsp.client import make_test_lsp_client
+
+import scorelens
+from scorelens.genai import evaluate
+from scorelens.lsp import protocol
+from tests.conftest import FIXTURES
+
+
+def plain(value: Any) -> Any:
+    if hasattr(value, "_asdict"):
+        return {k: plain(v) for k, v in value._asdict().items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    return value
+
+
+class Session:
+    """The test's view of one server: its client, workspace and what the server told it."""
+
+    def __init__(self, client: LanguageClient, root: Path) -> None:
+        self.client = client
+        self.root = root
+        self.lens_refreshes = 0
+        self.received: dict[str, list[Any]] = {m: [] for m in protocol.NOTIFICATIONS}
+        self.ready: asyncio.Future[Any] | None = None  # the first scorelens/status
+
+    async def warm(self) -> Any:
+        assert self.ready is not None
+        return await self.notified(self.ready)
+
+    def uri(self, name: str) -> str:
+        return from_fs_path(str(self.root / name)) or ""
+
+    async def request(self, method: str, params: Any = None) -> Any:
+        return plain(await self.client.protocol.send_request_async(method, params))  # type: ignore[no-untyped-call]
+
+    def expect(self, method: str = protocol.SCORES_CHANGED) -> asyncio.Future[Any]:
+        """Start waiting before triggering, so a quick server cannot beat us to it."""
+        waiting: asyncio.Future[Any] = self.client.protocol.wait_for_notification_async(method)
+        return waiting
+
+    async def notified(self, waiting: asyncio.Future[Any], timeout: float = 60) -> Any:
+        return plain(await asyncio.wait_for(waiting, timeout))
+
+    def open(self, name: str) -> str:
+        uri = self.uri(name)
+        self.client.text_document_did_open(
+            types.DidOpenTextDocumentParams(
+                text_document=types.TextDocumentItem(
+                    uri=uri, language_id="python", version=1, text=(self.root / name).read_text()
+                )
+            )
+        )
+        return uri
+
+    async def save(self, name: str, text: str, version: int = 2) -> Any:
+        """Write the file as the editor would, send didChange and didSave, return scoresChanged."""
+        uri = self.uri(name)
+        (self.root / name).write_text(text)
+        waiting = self.expect()
+        self.client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+                content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)],
+            )
+        )
+        self.client.text_document_did_save(
+            types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
+        )
+        return await self.notified(waiting)
+
+    async def lenses(self, name: str) -> list[str]:
+        found = await self.client.text_document_code_lens_async(
+            types.CodeLensParams(text_document=types.TextDocumentIdentifier(uri=self.uri(name)))
+        )
+        return [lens.command.title for lens in found or [] if lens.command]
+
+
+SCORERS = (FIXTURES / "scorers.py").read_text()
+
+
+def record_traces(root: Path, dataset: str = "seed.json") -> str:
+    """Run the sample app over a fixture dataset into root/.scorelens; returns the run id."""
+    from fixtures import sample_app  # needs OPENAI_BASE_URL: see the openai_env fixture
+
+    scorelens.openai.autolog()  # the app enables it on import; an earlier test may have undone it
+    scorelens.set_tracking_uri(root / ".scorelens")
+    scorelens.set_experiment("Default")
+    rows = (
+        json.loads((FIXTURES / "datasets" / dataset).read_text())
+        if dataset.endswith(".json")
+        else [
+            json.loads(line) for line in (FIXTURES / "datasets" / dataset).read_text().splitlines()
+        ]
+    )
+    return evaluate(rows, predict_fn=sample_app.sample_app).run_id
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, openai_env: str) -> Path:
+    root = tmp_path / "ws"
+    root.mkdir()
+    (root / "scorers.py").write_text(SCORERS)
+    shutil.copy(FIXTURES / "sample_app.py", root / "sample_app.py")
+    record_traces(root)
+    return root
+
+
+async def start(root: Path, options: dict[str, Any] | None = None) -> Session:
+    client = make_test_lsp_client()
+    session = Session(client, root)
+
+    @client.feature(types.WORKSPACE_CODE_LENS_REFRESH)  # type: ignore[untyped-decorator]
+    def on_lens_refresh(_: LanguageClient, params: None) -> None:
+        session.lens_refreshes += 1
+
+    for method in protocol.NOTIFICATIONS:
+
+        def record(_: LanguageClient, params: Any, method: str = method) -> None:
+            session.received[method].append(plain(params))
+
+        client.feature(method)(record)
+
+    await client.start_io(sys.executable, "-m", "scorelens.lsp", cwd=str(root))
+    session.ready = session.expect(protocol.STATUS)
+    await client.initialize_session(
+        types.InitializeParams(
+            capabilities=types.ClientCapabilities(
+                workspace=types.WorkspaceClientCapabilities(
+                    code_lens=types.CodeLensWorkspaceClientCapabilities(refresh_support=True),
+                    configuration=True,
+                ),
+                window=types.WindowClientCapabilities(work_done_progress=True),
+            ),
+            root_uri=from_fs_path(str(root)),
+            initialization_options=options or {},
+        )
+    )
+    return session
+
+
+@pytest_asyncio.fixture
+async def lsp(workspace: Path) -> AsyncIterator[Session]:
+    session = await start(workspace)
+    yield session
+    await session.client.shutdown_session()

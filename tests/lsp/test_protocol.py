@@ -1,0 +1,158 @@
+"""Every custom request answers what the panel and commands need, in the declared shape."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, get_type_hints
+
+from scorelens.lsp import protocol
+from tests.conftest import FIXTURES
+from tests.lsp.conftest import SCORERS, Session, record_traces
+
+
+def assert_shape(value: Any, declared: Any) -> None:
+    """`value` has exactly the keys `declared` (a TypedDict) allows, and every required one."""
+    assert isinstance(value, dict), value
+    allowed = set(get_type_hints(declared))
+    assert declared.__required_keys__ <= set(value) <= allowed, (sorted(value), sorted(allowed))
+
+
+async def test_runs_and_trace_set_selection(lsp: Session, openai_env: str) -> None:
+    runs = await lsp.request(protocol.LIST_RUNS)
+    assert_shape(runs, protocol.ListRunsResult)
+    (only,) = runs["runs"]
+    assert_shape(only, protocol.RunInfo)
+    assert only["traceCount"] == 3
+    assert runs["active"] == {"runId": only["runId"], "traceCount": 3}
+
+    second = record_traces(lsp.root, "support.jsonl")
+    runs = await lsp.request(protocol.LIST_RUNS)
+    assert [r["runId"] for r in runs["runs"]] == [second, only["runId"]]
+    assert runs["active"] == {"runId": second, "traceCount": 56}  # follows the latest run
+
+    selected = await lsp.request(protocol.SELECT_TRACE_SET, {"runId": only["runId"]})
+    assert selected == {"runId": only["runId"], "traceCount": 3}
+    everything = await lsp.request(protocol.SELECT_TRACE_SET, {"runId": None})
+    assert everything == {"runId": None, "traceCount": 59}
+    lsp.open("scorers.py")
+    assert (await lsp.lenses("scorers.py"))[0] == "▶ Score 59 traces"
+
+
+async def test_rescore_result_rows_and_trace(lsp: Session) -> None:
+    lsp.open("scorers.py")
+    uri = lsp.uri("scorers.py")
+    waiting = lsp.expect()
+    rescored = await lsp.request(protocol.RESCORE, {"uri": uri, "name": "response_length"})
+    notified = await lsp.notified(waiting)
+    assert_shape(notified, protocol.ScoresChangedParams)
+    assert [s["name"] for s in rescored["scorers"]] == ["response_length"]
+    assert_shape(rescored["scorers"][0], protocol.ScorerSummary)
+    assert rescored["scorers"][0]["scored"] == 3
+
+    await lsp.request(protocol.RESCORE, {"uri": uri})
+    rows = await lsp.request(protocol.RESULT_ROWS, {"offset": 0, "limit": 2})
+    assert_shape(rows, protocol.ResultRowsResult)
+    assert rows["total"] == 3 and len(rows["rows"]) == 2
+    assert [c["name"] for c in rows["columns"]] == [
+        "response_length",
+        "mentions_expected_facts",
+        "llm_tokens",
+    ]
+    row = rows["rows"][0]
+    assert_shape(row, protocol.ResultRow)
+    cell = row["cells"]["response_length"]
+    assert_shape(cell, protocol.Cell)
+    assert cell["value"] == len(row["outputPreview"]) or len(row["outputPreview"]) == 160
+
+    page_two = await lsp.request(protocol.RESULT_ROWS, {"offset": 2, "limit": 2})
+    assert page_two["total"] == 3 and len(page_two["rows"]) == 1
+
+    trace = await lsp.request(protocol.GET_TRACE, {"traceId": row["traceId"]})
+    assert_shape(trace, protocol.GetTraceResult)
+    spans = trace["trace"]["spans"]
+    assert [s["span_type"] for s in spans] == ["UNKNOWN", "CHAT_MODEL"]
+    assert spans[1]["attributes"]["total_tokens"] > 0
+
+
+async def test_filters_show_failing_errors_and_changed_rows(lsp: Session) -> None:
+    lsp.open("scorers.py")
+    uri = lsp.uri("scorers.py")
+    mixed = SCORERS + (
+        "\n\n@scorer\ndef mentions_price(outputs: str) -> bool:\n    return '$' in outputs\n"
+    )
+    await lsp.save("scorers.py", mixed)
+    price = [{"uri": uri, "name": "mentions_price"}]
+    failing = await lsp.request(protocol.RESULT_ROWS, {"scorers": price, "filter": "failing"})
+    assert failing["total"] == 2  # only the microwave answer mentions a price
+    assert all(r["cells"]["mentions_price"]["value"] is False for r in failing["rows"])
+    assert (await lsp.request(protocol.RESULT_ROWS, {"scorers": price, "filter": "errors"}))[
+        "total"
+    ] == 0
+
+    edited = mixed.replace(
+        "return '$' in outputs", "return '$' in outputs or 'password' in outputs"
+    )
+    await lsp.save("scorers.py", edited, 3)
+    changed = await lsp.request(protocol.RESULT_ROWS, {"scorers": price, "filter": "changed"})
+    assert changed["total"] == 1
+    cell = changed["rows"][0]["cells"]["mentions_price"]
+    assert (cell["previous"], cell["value"], cell["changed"]) == (False, True, True)
+
+    broken = edited.replace("return '$' in outputs or", "return 1 / 0 or")
+    await lsp.save("scorers.py", broken, 4)
+    errors = await lsp.request(protocol.RESULT_ROWS, {"scorers": price, "filter": "errors"})
+    assert errors["total"] == 3
+    assert (
+        errors["rows"][0]["cells"]["mentions_price"]["error"]
+        == "ZeroDivisionError: division by zero"
+    )
+
+
+async def test_list_apps_and_generate_traces(lsp: Session) -> None:
+    apps = await lsp.request(protocol.LIST_APPS)
+    assert_shape(apps, protocol.ListAppsResult)
+    (app,) = apps["apps"]
+    assert_shape(app, protocol.AppInfo)
+    assert app["reference"] == "sample_app.py:sample_app"
+
+    dataset = lsp.root / "data.json"
+    dataset.write_text(
+        json.dumps(json.loads((FIXTURES / "datasets" / "seed.json").read_text())[:2])
+    )
+    generated = await lsp.request(
+        protocol.GENERATE_TRACES, {"dataset": "data.json", "app": app["reference"]}
+    )
+    assert_shape(generated, protocol.GenerateTracesResult)
+    assert (generated["traceCount"], generated["failed"]) == (2, 0)
+    runs = await lsp.request(protocol.LIST_RUNS)
+    assert runs["active"] == {"runId": generated["runId"], "traceCount": 2}
+
+
+async def test_clear_results(lsp: Session, workspace: Path) -> None:
+    lsp.open("scorers.py")
+    await lsp.save("scorers.py", SCORERS)
+    cleared = await lsp.request(protocol.CLEAR_RESULTS)
+    assert cleared["cleared"] == 3
+    assert await lsp.lenses("scorers.py") == ["▶ Score 3 traces"] * 3
+    assert not (workspace / ".scorelens" / "results").exists()
+    # Traces are untouched.
+    assert (await lsp.request(protocol.LIST_RUNS))["active"]["traceCount"] == 3
+
+
+async def test_hover_shows_distribution_errors_and_slowest(lsp: Session) -> None:
+    from lsprotocol import types
+
+    uri = lsp.open("scorers.py")
+    await lsp.save("scorers.py", SCORERS)
+    line = SCORERS.splitlines().index("def response_length(outputs: str) -> int:")
+    hover = await lsp.client.text_document_hover_async(
+        types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            position=types.Position(line=line, character=6),
+        )
+    )
+    assert hover is not None
+    text = hover.contents.value  # type: ignore[union-attr]
+    assert text.startswith("**response_length** on 3 traces")
+    assert "median" in text and "**Slowest trace**: `tr-" in text

@@ -1,0 +1,98 @@
+"""User code runs in the worker: hangs are killed, crashes restart it, prints stay out of LSP."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from tests.lsp.conftest import Session, start
+
+HANGING = """
+import time
+from scorelens.genai.scorers import scorer
+
+@scorer
+def hangs(outputs):
+    time.sleep(3600)
+"""
+
+CRASHING = """
+import os
+from scorelens.genai.scorers import scorer
+
+@scorer
+def crashes(outputs):
+    os._exit(3)
+"""
+
+EXITING = """
+import sys
+from scorelens.genai.scorers import scorer
+
+@scorer
+def exits(outputs):
+    sys.exit("bye")
+"""
+
+FINE = """
+from scorelens.genai.scorers import scorer
+
+@scorer
+def chatty(outputs):
+    print("SCORER-SAYS-HELLO")
+    return len(outputs)
+"""
+
+
+@pytest.fixture
+async def quick_timeout(workspace: Path) -> AsyncIterator[Session]:
+    session = await start(workspace, {"scorerTimeoutSeconds": 3})
+    yield session
+    await session.client.shutdown_session()
+
+
+async def test_hanging_scorer_is_killed_and_reported(quick_timeout: Session) -> None:
+    lsp = quick_timeout
+    (lsp.root / "slow.py").write_text(HANGING)
+    lsp.open("slow.py")
+    changed = await lsp.save("slow.py", HANGING)
+    (summary,) = changed["changed"]
+    assert summary["state"] == "error"
+    assert "'hangs' ran past the 3 s timeout and was stopped" in summary["message"]
+    assert (await lsp.lenses("slow.py"))[0].startswith("hangs · ⚠ scorer 'hangs' ran past")
+    diagnostics = lsp.client.diagnostics[lsp.uri("slow.py")]
+    assert "ran past the 3 s timeout" in diagnostics[0].message
+    # The server is fine, and a good scorer runs on a fresh worker.
+    (lsp.root / "fine.py").write_text(FINE)
+    lsp.open("fine.py")
+    fine = await lsp.save("fine.py", FINE)
+    assert fine["changed"][0]["state"] == "scored"
+
+
+@pytest.mark.parametrize(("source", "name"), [(CRASHING, "crashes"), (EXITING, "exits")])
+async def test_crashing_worker_is_reported_and_restarted(
+    lsp: Session, source: str, name: str
+) -> None:
+    (lsp.root / "bad.py").write_text(source)
+    lsp.open("bad.py")
+    changed = await lsp.save("bad.py", source)
+    (summary,) = changed["changed"]
+    assert summary["state"] == "error"
+    assert "the worker exited with code" in summary["message"]
+    assert f"while running scorer '{name}'" in summary["message"]
+    (lsp.root / "fine.py").write_text(FINE)
+    lsp.open("fine.py")
+    fine = await lsp.save("fine.py", FINE)
+    assert fine["changed"][0]["state"] == "scored"
+    assert fine["changed"][0]["scored"] == 3
+
+
+async def test_user_prints_go_to_the_log_not_the_protocol(lsp: Session) -> None:
+    (lsp.root / "fine.py").write_text(FINE)
+    lsp.open("fine.py")
+    changed = await lsp.save("fine.py", FINE)
+    assert changed["changed"][0]["aggregates"][0]["name"] == "mean"
+    logged = [m.message for m in lsp.client.log_messages]
+    assert sum("SCORER-SAYS-HELLO" in m for m in logged) == 3
