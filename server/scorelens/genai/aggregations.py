@@ -55,6 +55,9 @@ def validate(aggregations: Sequence[Aggregation]) -> None:
 
 def numeric(value: Any) -> float | None:
     """The number a value counts as (bools as 1/0), or None for values that do not aggregate."""
+    kind = type(value)
+    if kind is float or kind is int:  # the common case, without the slow ABC check below
+        return float(value) if math.isfinite(value) else None
     if isinstance(value, bool):
         return 1.0 if value else 0.0
     if isinstance(value, Real) and math.isfinite(float(value)):

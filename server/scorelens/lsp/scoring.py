@@ -14,7 +14,7 @@ from typing import Any
 
 from scorelens.lsp import summaries
 from scorelens.lsp.discovery import ModuleScan, ScorerDef, scan_source
-from scorelens.lsp.protocol import ScorerSummary
+from scorelens.lsp.protocol import Aggregate, ScorerSummary
 from scorelens.lsp.trace_set import TraceSet
 from scorelens.lsp.worker_client import ProgressFn, WorkerClient, WorkerError
 from scorelens.store import TraceStore
@@ -72,6 +72,10 @@ class ScoringService:
         self._versions: dict[str, list[str]] | None = None
         # What each file's scorers showed when last reported, to tell what a run changed.
         self._announced: dict[str, dict[str, Any]] = {}
+        # Figures are O(traces) to compute and asked for by every lens, hover and publish.
+        self._rows_version: dict[str, int] = {}
+        self._figures_memo: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        self._complete: set[tuple[str, int, int]] = set()
 
     # -- discovery -----------------------------------------------------------------------------
 
@@ -117,6 +121,17 @@ class ScoringService:
             rows = self._results[scorer_hash] = self.results_store.load(scorer_hash)
         return rows
 
+    def _lacking(self, scorer_hash: str, trace_ids: list[str]) -> list[str]:
+        """Trace ids of the active set this version has no results for."""
+        key = (scorer_hash, self._rows_version.get(scorer_hash, 0), self.trace_set.generation)
+        if key in self._complete:
+            return []
+        have = self.rows_for(scorer_hash)
+        lacking = [t for t in trace_ids if t not in have]
+        if not lacking:
+            self._complete.add(key)
+        return lacking
+
     def version_key(self, path: str, name: str) -> str:
         return f"{os.path.relpath(path, self.workspace)}::{name}"
 
@@ -132,6 +147,8 @@ class ScoringService:
 
     def clear(self) -> int:
         self._results.clear()
+        self._figures_memo.clear()
+        self._complete.clear()
         self._versions = None
         for state in self.files.values():
             state.failures.clear()
@@ -174,8 +191,7 @@ class ScoringService:
         need: list[ScorerDef] = []
         missing: set[str] = set()
         for scorer in wanted:
-            have = self.rows_for(scorer.source_hash)
-            lacking = [t for t in trace_ids if t not in have]
+            lacking = self._lacking(scorer.source_hash, trace_ids)
             if force or lacking or scorer.name in state.failures:
                 need.append(scorer)
                 missing.update(trace_ids if force else lacking)
@@ -190,12 +206,10 @@ class ScoringService:
             finally:
                 state.running = False
         for scorer in wanted:
-            if self.rows_for(scorer.source_hash):
-                self.versions()[self.version_key(path, scorer.name)] = (
-                    self.results_store.record_version(
-                        self.version_key(path, scorer.name), scorer.source_hash
-                    )
-                )
+            key = self.version_key(path, scorer.name)
+            history = self.versions().get(key, [])
+            if self.rows_for(scorer.source_hash) and history[-1:] != [scorer.source_hash]:
+                self.versions()[key] = self.results_store.record_version(key, scorer.source_hash)
         after = self.summaries(path)
         before = self._announced.get(path, {})
         changed = [s for s in after if before.get(s["name"]) != _figures(s)]
@@ -250,6 +264,9 @@ class ScoringService:
             for trace_id in missing:
                 by_trace.setdefault(trace_id, [])
             self.rows_for(scorer.source_hash).update(by_trace)
+            self._rows_version[scorer.source_hash] = (
+                self._rows_version.get(scorer.source_hash, 0) + 1
+            )
             self.results_store.save(scorer.source_hash, by_trace)
 
     # -- summaries -----------------------------------------------------------------------------
@@ -266,16 +283,23 @@ class ScoringService:
         self, state: FileState, scorer: ScorerDef, dirty: bool = False, uri: str | None = None
     ) -> ScorerSummary:
         trace_ids = self.trace_set.trace_ids()
-        rows = self.rows_for(scorer.source_hash)
-        scored_ids = [t for t in trace_ids if t in rows]
-        errors = sum(1 for t in scored_ids if any(r["error"] for r in rows[t]))
-        current = summaries.values(rows, scored_ids, scorer.name)
         previous_hash = self.previous_hash(state.path, scorer)
-        previous = (
-            summaries.values(self.rows_for(previous_hash), trace_ids, scorer.name)
-            if previous_hash
-            else None
+        key = (
+            scorer.source_hash,
+            self._rows_version.get(scorer.source_hash, 0),
+            previous_hash,
+            self._rows_version.get(previous_hash or "", 0),
+            self.trace_set.generation,
+            scorer.name,
+            scorer.aggregations,
         )
+        figures = self._figures_memo.get(key)
+        if figures is None:
+            figures = self._figures(state, scorer, trace_ids, previous_hash)
+            if len(self._figures_memo) > 1000:
+                self._figures_memo.clear()
+            self._figures_memo[key] = figures
+        scored, errors, passed, aggregates = figures
         message = state.failures.get(scorer.name)
         if state.import_error is not None:
             message = state.import_error["message"]
@@ -286,7 +310,7 @@ class ScoringService:
             status = "running"
         elif message is not None:
             status = "error"
-        elif scored_ids:
+        elif scored:
             status = "scored"
         else:
             status = "unscored"
@@ -296,16 +320,32 @@ class ScoringService:
             "line": scorer.line,
             "hash": scorer.source_hash,
             "state": status,  # type: ignore[typeddict-item]
-            "scored": len(scored_ids),
+            "scored": scored,
             "total": len(trace_ids),
             "errors": errors,
-            "passed": summaries.pass_count(current),
-            "aggregates": summaries.aggregates(
-                current, previous, _aggregation_names(state, scorer)
-            ),
+            "passed": passed,
+            "aggregates": [
+                {"name": a["name"], "value": a["value"], "previous": a["previous"]}
+                for a in aggregates
+            ],
             "message": message,
             "stale": dirty,
         }
+
+    def _figures(
+        self, state: FileState, scorer: ScorerDef, trace_ids: list[str], previous_hash: str | None
+    ) -> tuple[int, int, int | None, list[Aggregate]]:
+        rows = self.rows_for(scorer.source_hash)
+        scored_ids = [t for t in trace_ids if t in rows]
+        errors = sum(1 for t in scored_ids if any(r["error"] for r in rows[t]))
+        current = summaries.values(rows, scored_ids, scorer.name)
+        previous = (
+            summaries.values(self.rows_for(previous_hash), trace_ids, scorer.name)
+            if previous_hash
+            else None
+        )
+        aggregates = summaries.aggregates(current, previous, _aggregation_names(state, scorer))
+        return len(scored_ids), errors, summaries.pass_count(current), aggregates
 
 
 def _aggregation_names(state: FileState, scorer: ScorerDef) -> list[str]:

@@ -13,6 +13,9 @@ class TraceSet:
         self.run_id: str | None = None
         self.explicit = False  # False: follow the latest run that has traces
         self._cache = TraceCache()
+        self._ids_of: list[Trace] | None = None
+        self._ids: list[str] = []
+        self.generation = 0
 
     def select(self, run_id: str | None) -> None:
         if run_id is not None and self.store.get_run(run_id) is None:
@@ -30,7 +33,12 @@ class TraceSet:
         return self._cache.get(self.store.root, self._resolve())
 
     def trace_ids(self) -> list[str]:
-        return [t.trace_id for t in self.traces()]
+        """The ids; `generation` changes whenever they do, so callers can memoise on it."""
+        traces = self.traces()
+        if traces is not self._ids_of:
+            self._ids_of, self._ids = traces, [t.trace_id for t in traces]
+            self.generation += 1
+        return self._ids
 
     def find(self, trace_id: str) -> Trace | None:
         for trace in self.traces():
