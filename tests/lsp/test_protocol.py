@@ -86,9 +86,15 @@ async def test_filters_show_failing_errors_and_changed_rows(lsp: Session) -> Non
     failing = await lsp.request(protocol.RESULT_ROWS, {"scorers": price, "filter": "failing"})
     assert failing["total"] == 2  # only the microwave answer mentions a price
     assert all(r["cells"]["mentions_price"]["value"] is False for r in failing["rows"])
-    assert (await lsp.request(protocol.RESULT_ROWS, {"scorers": price, "filter": "errors"}))[
-        "total"
-    ] == 0
+    no_errors = await lsp.request(protocol.RESULT_ROWS, {"scorers": price, "filter": "errors"})
+    assert no_errors["total"] == 0
+    ranked = await lsp.request(
+        protocol.RESULT_ROWS, {"scorers": price, "sortBy": "mentions_price", "descending": True}
+    )
+    assert [r["cells"]["mentions_price"]["value"] for r in ranked["rows"]] == [True, False, False]
+    assert ranked["distributions"] == {
+        "mentions_price": [{"label": "pass", "count": 1}, {"label": "fail", "count": 2}]
+    }
 
     edited = mixed.replace(
         "return '$' in outputs", "return '$' in outputs or 'password' in outputs"

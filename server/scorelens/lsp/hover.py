@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import statistics
-from collections import Counter
 from typing import Any
 
 from scorelens.lsp.discovery import ScorerDef
-from scorelens.lsp.summaries import Rows, format_number, primary_rows
+from scorelens.lsp.summaries import Rows, buckets, format_number, primary_rows
 
 _BAR = "█"
 
@@ -34,33 +33,17 @@ def markdown(scorer: ScorerDef, rows: Rows, trace_ids: list[str]) -> str:
 def _distribution(values: list[Any]) -> list[str]:
     if not values:
         return ["No values."]
-    if all(isinstance(v, bool) for v in values):
-        passed = sum(values)
-        return [f"- pass: {passed}", f"- fail: {len(values) - passed}"]
-    numbers = [float(v) for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    found = buckets(values)
+    numbers = [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    lines = []
     if len(numbers) == len(values):
-        return _histogram(numbers)
-    counts = Counter(str(v) for v in values)
-    return [f"- `{value}`: {count}" for value, count in counts.most_common(8)]
-
-
-def _histogram(numbers: list[float], buckets: int = 6) -> list[str]:
-    low, high = min(numbers), max(numbers)
-    head = (
-        f"min {format_number(low)} · median {format_number(statistics.median(numbers))} · "
-        f"max {format_number(high)}"
-    )
-    if low == high:
-        return [head]
-    width = (high - low) / buckets
-    counts = [0] * buckets
-    for n in numbers:
-        counts[min(int((n - low) / width), buckets - 1)] += 1
-    most = max(counts)
-    lines = [head, "", "```"]
-    for i, count in enumerate(counts):
-        start = low + i * width
+        median = format_number(statistics.median(numbers))
+        low, high = format_number(min(numbers)), format_number(max(numbers))
+        lines += [f"min {low} · median {median} · max {high}", ""]
+    most = max(count for _, count in found)
+    lines.append("```")
+    for label, count in found:
         bar = _BAR * max(min(count, 1), round(20 * count / most))
-        lines.append(f"{format_number(start):>9} {bar} {count}")
+        lines.append(f"{label:>15} {bar} {count}")
     lines.append("```")
     return lines

@@ -6,8 +6,9 @@ from typing import Any
 
 from scorelens.cli.tables import preview
 from scorelens.entities import Trace
-from scorelens.lsp.protocol import Cell, ResultRow, ScorerSummary
-from scorelens.lsp.summaries import Rows, primary_rows, primary_value
+from scorelens.genai.aggregations import numeric
+from scorelens.lsp.protocol import Bucket, Cell, ResultRow, ScorerSummary
+from scorelens.lsp.summaries import Rows, buckets, primary_rows, primary_value, values
 
 MAX_LIMIT = 500
 
@@ -28,12 +29,24 @@ def _cell(rows: Rows, previous: Rows | None, trace_id: str, name: str) -> Cell |
     }
 
 
+def distributions(
+    trace_ids: list[str], columns: list[tuple[ScorerSummary, Rows, Rows | None]]
+) -> dict[str, list[Bucket]]:
+    out: dict[str, list[Bucket]] = {}
+    for summary, rows, _ in columns:
+        seen = values(rows, trace_ids, summary["name"])
+        out[summary["name"]] = [{"label": label, "count": count} for label, count in buckets(seen)]
+    return out
+
+
 def result_rows(
     traces: list[Trace],
     columns: list[tuple[ScorerSummary, Rows, Rows | None]],
     offset: int,
     limit: int,
     keep: str,
+    sort_by: str | None = None,
+    descending: bool = False,
 ) -> tuple[int, list[ResultRow]]:
     """(rows matching the filter, the page of them)."""
     matched: list[ResultRow] = []
@@ -54,8 +67,22 @@ def result_rows(
                 "cells": cells,
             }
         )
+    if sort_by is not None:
+        matched.sort(key=lambda row: _sort_key(row["cells"].get(sort_by)), reverse=descending)
     limit = max(1, min(limit, MAX_LIMIT))
     return len(matched), matched[offset : offset + limit]
+
+
+def _sort_key(cell: Cell | None) -> tuple[int, float, str]:
+    """Numbers (bools as 0/1) in order, then text, then errors, then missing cells."""
+    if cell is None:
+        return (3, 0.0, "")
+    if cell["error"]:
+        return (2, 0.0, cell["error"])
+    number = numeric(cell["value"])
+    if number is not None:
+        return (0, number, "")
+    return (1, 0.0, "" if cell["value"] is None else str(cell["value"]))
 
 
 def _keep(keep: str, cells: dict[str, Cell]) -> bool:

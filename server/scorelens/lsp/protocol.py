@@ -138,6 +138,13 @@ class ResultRowsParams(TypedDict, total=False):
     offset: int
     limit: int
     filter: Literal["all", "failing", "errors", "changed"]
+    sortBy: str | None  # a scorer name; omitted: trace order
+    descending: bool
+
+
+class Bucket(TypedDict):
+    label: str  # "pass", "fail", a value, or a numeric range "10–20"
+    count: int
 
 
 class ResultRowsResult(TypedDict):
@@ -145,6 +152,7 @@ class ResultRowsResult(TypedDict):
     offset: int
     rows: list[ResultRow]
     columns: list[ScorerSummary]
+    distributions: dict[str, list[Bucket]]  # by scorer name, over every active trace
 
 
 GET_TRACE = "scorelens/getTrace"

@@ -508,8 +508,16 @@ def result_rows(ls: ScoreLensServer, params: Any) -> protocol.ResultRowsResult:
         offset,
         int(args.get("limit", 100)),
         args.get("filter", "all"),
+        args.get("sortBy"),
+        bool(args.get("descending", False)),
     )
-    return {"total": total, "offset": offset, "rows": rows, "columns": [c[0] for c in columns]}
+    return {
+        "total": total,
+        "offset": offset,
+        "rows": rows,
+        "columns": [c[0] for c in columns],
+        "distributions": panel.distributions(service.trace_set.trace_ids(), columns),
+    }
 
 
 @server.feature(protocol.GET_TRACE)

@@ -65,3 +65,29 @@ def format_delta(value: float, previous: float | None) -> str:
 
 def is_numeric(values_seen: list[Any]) -> bool:
     return any(numeric(v) is not None for v in values_seen)
+
+
+def buckets(values_seen: list[Any], count: int = 6) -> list[tuple[str, int]]:
+    """A value distribution: pass/fail for booleans, ranges for numbers, else top values."""
+    if not values_seen:
+        return []
+    if all(isinstance(v, bool) for v in values_seen):
+        passed = sum(1 for v in values_seen if v)
+        return [("pass", passed), ("fail", len(values_seen) - passed)]
+    numbers = [float(v) for v in values_seen if numeric(v) is not None and not isinstance(v, bool)]
+    if len(numbers) == len(values_seen):
+        low, high = min(numbers), max(numbers)
+        if low == high:
+            return [(format_number(low), len(numbers))]
+        width = (high - low) / count
+        counts = [0] * count
+        for n in numbers:
+            counts[min(int((n - low) / width), count - 1)] += 1
+        return [
+            (f"{format_number(low + i * width)}–{format_number(low + (i + 1) * width)}", c)
+            for i, c in enumerate(counts)
+        ]
+    tally: dict[str, int] = {}
+    for v in values_seen:
+        tally[str(v)] = tally.get(str(v), 0) + 1
+    return sorted(tally.items(), key=lambda item: -item[1])[:count]
