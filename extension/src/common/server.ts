@@ -1,0 +1,39 @@
+// Starting and stopping the ScoreLens language server for this window.
+import * as vscode from "vscode";
+import {
+  LanguageClient,
+  type LanguageClientOptions,
+  type ServerOptions,
+  TransportKind,
+} from "vscode-languageclient/node";
+import { outputChannel } from "./logging";
+import { readSettings } from "./settings";
+
+export function createClient(python: string, workspace: vscode.WorkspaceFolder): LanguageClient {
+  const settings = readSettings(workspace.uri);
+  const serverOptions: ServerOptions = {
+    command: python,
+    args: ["-m", "scorelens.lsp"],
+    transport: TransportKind.stdio,
+    options: { cwd: workspace.uri.fsPath },
+  };
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: [{ scheme: "file", language: "python" }],
+    workspaceFolder: workspace,
+    outputChannel: outputChannel(),
+    initializationOptions: {
+      trackingUri: settings.trackingUri,
+      scorerTimeoutSeconds: settings.scorerTimeoutSeconds,
+      rescoreOnSave: settings.rescoreOnSave,
+      trusted: vscode.workspace.isTrusted,
+      python,
+    },
+    synchronize: {
+      fileEvents: [
+        vscode.workspace.createFileSystemWatcher("**/*.py"),
+        vscode.workspace.createFileSystemWatcher("**/.scorelens/index.json"),
+      ],
+    },
+  };
+  return new LanguageClient("scorelens", "ScoreLens", serverOptions, clientOptions);
+}

@@ -1,0 +1,225 @@
+// ScoreLens's custom LSP protocol: every request and notification, with its payload types.
+// This file mirrors `server/scorelens/lsp/protocol.py` name for name; tests on both sides fail
+// when the two drift apart.
+
+// -- shared shapes ------------------------------------------------------------------------------
+
+export interface TraceSet {
+  runId: string | null; // null: every trace in the store
+  traceCount: number;
+}
+
+export interface RunInfo {
+  runId: string;
+  name: string;
+  startTime: number; // ms since the epoch
+  status: string;
+  traceCount: number;
+}
+
+export interface Aggregate {
+  name: string;
+  value: number;
+  previous: number | null;
+}
+
+export interface ScorerSummary {
+  uri: string;
+  name: string;
+  line: number;
+  hash: string;
+  state: "unscored" | "scored" | "error" | "running" | "untrusted";
+  scored: number;
+  total: number;
+  errors: number;
+  passed: number | null;
+  aggregates: Aggregate[];
+  message: string | null;
+  stale: boolean;
+}
+
+export interface ScorerRef {
+  uri: string;
+  name: string;
+}
+
+export interface Cell {
+  value: unknown;
+  rationale: string | null;
+  error: string | null;
+  previous: unknown;
+  changed: boolean;
+}
+
+export interface ResultRow {
+  traceId: string;
+  inputPreview: string;
+  outputPreview: string;
+  state: string;
+  cells: Record<string, Cell>;
+}
+
+// -- requests (client -> server) ----------------------------------------------------------------
+
+export const LIST_RUNS = "scorelens/listRuns";
+
+export interface ListRunsResult {
+  runs: RunInfo[];
+  active: TraceSet;
+}
+
+export const LIST_SCORERS = "scorelens/listScorers";
+
+export interface ListScorersResult {
+  scorers: ScorerSummary[];
+}
+
+export const LIST_APPS = "scorelens/listApps";
+
+export interface AppInfo {
+  uri: string;
+  name: string;
+  line: number;
+  reference: string;
+}
+
+export interface ListAppsResult {
+  apps: AppInfo[];
+}
+
+export const SELECT_TRACE_SET = "scorelens/selectTraceSet";
+
+export interface SelectTraceSetParams {
+  runId: string | null;
+}
+
+export const RESCORE = "scorelens/rescore";
+
+export interface RescoreParams {
+  uri?: string;
+  name?: string;
+}
+
+export interface RescoreResult {
+  scorers: ScorerSummary[];
+}
+
+export const GENERATE_TRACES = "scorelens/generateTraces";
+
+export interface GenerateTracesParams {
+  dataset: string;
+  app: string;
+}
+
+export interface GenerateTracesResult {
+  runId: string;
+  traceCount: number;
+  failed: number;
+}
+
+export const RESULT_ROWS = "scorelens/resultRows";
+
+export type RowFilter = "all" | "failing" | "errors" | "changed";
+
+export interface ResultRowsParams {
+  scorers?: ScorerRef[];
+  offset?: number;
+  limit?: number;
+  filter?: RowFilter;
+  sortBy?: string | null;
+  descending?: boolean;
+}
+
+export interface Bucket {
+  label: string;
+  count: number;
+}
+
+export interface ResultRowsResult {
+  total: number;
+  offset: number;
+  rows: ResultRow[];
+  columns: ScorerSummary[];
+  distributions: Record<string, Bucket[]>;
+}
+
+export const GET_TRACE = "scorelens/getTrace";
+
+export interface GetTraceParams {
+  traceId: string;
+}
+
+export interface SpanData {
+  trace_id: string;
+  span_id: string;
+  parent_id: string | null;
+  name: string;
+  span_type: string;
+  start_time_ns: number;
+  end_time_ns: number | null;
+  status: { code: string; message: string };
+  inputs: unknown;
+  outputs: unknown;
+  attributes: Record<string, unknown>;
+  events: { name: string; timestamp_ns: number; attributes: Record<string, unknown> }[];
+}
+
+export interface TraceData {
+  info: {
+    trace_id: string;
+    experiment_id: string;
+    run_id: string | null;
+    request_time: number;
+    execution_duration: number | null;
+    state: string;
+    expectations: Record<string, unknown>;
+    tags: Record<string, string>;
+  };
+  spans: SpanData[];
+}
+
+export interface GetTraceResult {
+  trace: TraceData;
+}
+
+export const CLEAR_RESULTS = "scorelens/clearResults";
+
+export interface ClearResultsResult {
+  cleared: number;
+}
+
+// -- notifications (server -> client) -----------------------------------------------------------
+
+export const SCORES_CHANGED = "scorelens/scoresChanged";
+
+export interface ScoresChangedParams {
+  uri: string;
+  changed: ScorerSummary[];
+  durationMs: number;
+  workerCalled: boolean;
+}
+
+export const STATUS = "scorelens/status";
+
+export interface StatusParams {
+  state: "ready" | "running" | "error";
+  message: string;
+  traceSet: TraceSet;
+}
+
+export const REQUESTS = [
+  LIST_RUNS,
+  LIST_SCORERS,
+  LIST_APPS,
+  SELECT_TRACE_SET,
+  RESCORE,
+  GENERATE_TRACES,
+  RESULT_ROWS,
+  GET_TRACE,
+  CLEAR_RESULTS,
+] as const;
+export const NOTIFICATIONS = [SCORES_CHANGED, STATUS] as const;
+
+// Client-side commands the server puts on code lenses; registered by the extension only.
+export const LENS_SCORE_COMMAND = "scorelens.lens.score";
+export const LENS_SHOW_RESULTS_COMMAND = "scorelens.lens.showResults";

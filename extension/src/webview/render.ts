@@ -1,0 +1,183 @@
+// HTML for the results panel. Every piece of trace text goes through `escapeHtml`: LLM output
+// often contains markup, and it must show as text.
+import type {
+  Bucket,
+  Cell,
+  ResultRowsResult,
+  ScorerSummary,
+  SpanData,
+  TraceData,
+} from "../protocol";
+import type { Query } from "../panel/messages";
+import { pageLabel } from "../panel/state";
+
+const ESCAPES: Record<string, string> = {
+  "&": "&amp;",
+  "<": "&lt;",
+  ">": "&gt;",
+  '"': "&quot;",
+  "'": "&#39;",
+};
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
+}
+
+export function formatValue(value: unknown): string {
+  if (value === null || value === undefined) {
+    return "–";
+  }
+  if (typeof value === "number") {
+    return Number.isInteger(value) ? String(value) : value.toFixed(3).replace(/0+$/, "");
+  }
+  if (typeof value === "string") {
+    return value;
+  }
+  if (typeof value === "boolean") {
+    return value ? "pass" : "fail";
+  }
+  return JSON.stringify(value);
+}
+
+export function formatJson(value: unknown): string {
+  return typeof value === "string" ? value : JSON.stringify(value, null, 2);
+}
+
+function aggregateText(column: ScorerSummary): string {
+  if (column.passed !== null) {
+    return `${String(column.passed)}/${String(column.scored - column.errors)} pass`;
+  }
+  return column.aggregates.map((a) => `${a.name} ${formatValue(a.value)}`).join(" · ");
+}
+
+function distribution(buckets: Bucket[]): string {
+  const most = Math.max(1, ...buckets.map((b) => b.count));
+  const bars = buckets
+    .map(
+      (b) =>
+        // Height by class, not inline style: the panel's CSP allows no inline styles.
+        `<span class="bar h${String(Math.max(1, Math.round((12 * b.count) / most)))}" ` +
+        `title="${escapeHtml(b.label)}: ${String(b.count)}"></span>`,
+    )
+    .join("");
+  return `<span class="dist" aria-hidden="true">${bars}</span>`;
+}
+
+function cellClass(cell: Cell): string {
+  if (cell.error !== null) {
+    return "error";
+  }
+  if (cell.value === true) {
+    return "pass";
+  }
+  if (cell.value === false) {
+    return "fail";
+  }
+  return "";
+}
+
+function renderCell(cell: Cell | undefined): string {
+  if (cell === undefined) {
+    return `<td class="missing">–</td>`;
+  }
+  const shown = cell.error !== null ? "error" : formatValue(cell.value);
+  const change = cell.changed
+    ? `<span class="changed">${escapeHtml(formatValue(cell.previous))} → </span>`
+    : "";
+  const detail = [
+    cell.error !== null ? `<div class="detail error-text">${escapeHtml(cell.error)}</div>` : "",
+    cell.rationale !== null ? `<div class="detail">${escapeHtml(cell.rationale)}</div>` : "",
+  ].join("");
+  return `<td class="${cellClass(cell)}">${change}${escapeHtml(shown)}${detail}</td>`;
+}
+
+export function renderTable(result: ResultRowsResult, query: Query): string {
+  const filters = (["all", "failing", "errors", "changed"] as const)
+    .map(
+      (f) =>
+        `<button class="filter${query.filter === f ? " active" : ""}" data-filter="${f}" ` +
+        `aria-pressed="${String(query.filter === f)}">${f}</button>`,
+    )
+    .join("");
+  const headers = result.columns
+    .map((column) => {
+      const sorted = query.sortBy === column.name;
+      const ariaSort = sorted ? (query.descending ? "descending" : "ascending") : "none";
+      const arrow = sorted ? (query.descending ? " ▼" : " ▲") : "";
+      return (
+        `<th aria-sort="${ariaSort}"><button class="sort" data-sort="${escapeHtml(column.name)}">` +
+        `${escapeHtml(column.name)}${arrow}</button>` +
+        `<div class="aggregate">${escapeHtml(aggregateText(column))}` +
+        `${column.errors > 0 ? ` · ${String(column.errors)} errors` : ""}</div>` +
+        `${distribution(result.distributions[column.name] ?? [])}</th>`
+      );
+    })
+    .join("");
+  const rows = result.rows
+    .map(
+      (row) =>
+        `<tr class="row" tabindex="0" data-trace="${escapeHtml(row.traceId)}">` +
+        `<td class="trace-id">${escapeHtml(row.traceId)}</td>` +
+        `<td class="preview">${escapeHtml(row.inputPreview)}</td>` +
+        `<td class="preview">${escapeHtml(row.outputPreview)}</td>` +
+        result.columns.map((c) => renderCell(row.cells[c.name])).join("") +
+        `</tr>`,
+    )
+    .join("");
+  const atStart = query.offset === 0;
+  const atEnd = query.offset + result.rows.length >= result.total;
+  return (
+    `<div class="toolbar" role="toolbar" aria-label="Filter rows">${filters}` +
+    `<span class="pager"><button data-page="prev"${atStart ? " disabled" : ""}>‹ Prev</button>` +
+    `<span id="page-label">${pageLabel(query, result.total, result.rows.length)}</span>` +
+    `<button data-page="next"${atEnd ? " disabled" : ""}>Next ›</button></span></div>` +
+    `<table id="results"><thead><tr><th>trace</th><th>input</th><th>output</th>${headers}</tr></thead>` +
+    `<tbody>${rows}</tbody></table>`
+  );
+}
+
+function durationMs(span: SpanData): string {
+  if (span.end_time_ns === null) {
+    return "unfinished";
+  }
+  return `${((span.end_time_ns - span.start_time_ns) / 1e6).toFixed(1)} ms`;
+}
+
+function section(title: string, value: unknown): string {
+  return `<h3>${escapeHtml(title)}</h3><pre>${escapeHtml(formatJson(value))}</pre>`;
+}
+
+function renderSpan(span: SpanData, children: Map<string | null, SpanData[]>): string {
+  const status = span.status.code === "ERROR" ? ` <span class="error-text">ERROR</span>` : "";
+  const kids = (children.get(span.span_id) ?? []).map((c) => renderSpan(c, children)).join("");
+  return (
+    `<li class="span"><details open><summary><span class="span-type">${escapeHtml(span.span_type)}</span> ` +
+    `<span class="span-name">${escapeHtml(span.name)}</span> ` +
+    `<span class="duration">${durationMs(span)}</span>${status}</summary>` +
+    section("Inputs", span.inputs) +
+    section("Outputs", span.outputs) +
+    (Object.keys(span.attributes).length > 0 ? section("Attributes", span.attributes) : "") +
+    (kids !== "" ? `<ul class="span-children">${kids}</ul>` : "") +
+    `</details></li>`
+  );
+}
+
+export function renderTrace(trace: TraceData): string {
+  const children = new Map<string | null, SpanData[]>();
+  for (const span of trace.spans) {
+    const siblings = children.get(span.parent_id) ?? [];
+    siblings.push(span);
+    children.set(span.parent_id, siblings);
+  }
+  const root = children.get(null)?.[0];
+  const tree = (children.get(null) ?? []).map((s) => renderSpan(s, children)).join("");
+  return (
+    `<div class="toolbar"><button id="back">‹ Back to results</button>` +
+    `<span class="trace-title">${escapeHtml(trace.info.trace_id)} · ${escapeHtml(trace.info.state)}</span></div>` +
+    `<div id="trace-view">` +
+    section("Inputs", root?.inputs ?? null) +
+    section("Outputs", root?.outputs ?? null) +
+    section("Expectations", trace.info.expectations) +
+    `<h3>Spans</h3><ul id="span-tree">${tree}</ul></div>`
+  );
+}

@@ -1,0 +1,148 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { initialQuery } from "../../src/panel/state";
+import type { ResultRowsResult, ScorerSummary, TraceData } from "../../src/protocol";
+import { escapeHtml, formatValue, renderTable, renderTrace } from "../../src/webview/render";
+
+const HOSTILE = `<img src=x onerror="alert('x')"><script>alert(1)</script> & done`;
+
+function column(name: string, passed: number | null): ScorerSummary {
+  return {
+    uri: "file:///w/scorers.py",
+    name,
+    line: 3,
+    hash: "abc",
+    state: "scored",
+    scored: 2,
+    total: 2,
+    errors: 1,
+    passed,
+    aggregates: passed === null ? [{ name: "mean", value: 12.5, previous: 10 }] : [],
+    message: null,
+    stale: false,
+  };
+}
+
+const result: ResultRowsResult = {
+  total: 2,
+  offset: 0,
+  columns: [column("ok", 1), column("length", null)],
+  distributions: { ok: [{ label: "pass", count: 1 }], length: [] },
+  rows: [
+    {
+      traceId: "tr-1",
+      inputPreview: HOSTILE,
+      outputPreview: "<b>bold</b>",
+      state: "OK",
+      cells: {
+        ok: { value: true, rationale: HOSTILE, error: null, previous: false, changed: true },
+        length: { value: 12.5, rationale: null, error: null, previous: null, changed: false },
+      },
+    },
+    {
+      traceId: "tr-2",
+      inputPreview: "q",
+      outputPreview: "a",
+      state: "OK",
+      cells: {
+        ok: { value: false, rationale: null, error: null, previous: null, changed: false },
+        length: {
+          value: null,
+          rationale: null,
+          error: "KeyError: '<x>'",
+          previous: null,
+          changed: false,
+        },
+      },
+    },
+  ],
+};
+
+test("escapeHtml neutralises every markup character", () => {
+  assert.equal(
+    escapeHtml(`<a href="x">'&'</a>`),
+    "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;",
+  );
+});
+
+test("trace text in the table is shown as text, never as markup", () => {
+  const html = renderTable(result, initialQuery());
+  assert.ok(!html.includes("<script>"));
+  assert.ok(!html.includes("<img"));
+  assert.ok(!html.includes("<b>bold"));
+  assert.ok(html.includes("&lt;b&gt;bold&lt;/b&gt;"));
+  assert.ok(html.includes("&lt;script&gt;alert(1)&lt;/script&gt;"));
+  assert.ok(html.includes("KeyError: &#39;&lt;x&gt;&#39;"));
+});
+
+test("booleans are coloured, changes show old and new, headers sort", () => {
+  const html = renderTable(result, { ...initialQuery("length"), descending: true });
+  assert.match(html, /<td class="pass"><span class="changed">fail → <\/span>pass/);
+  assert.match(html, /<td class="fail">fail/);
+  assert.match(html, /<td class="error">error/);
+  assert.match(html, /aria-sort="descending"><button class="sort" data-sort="length">length ▼/);
+  assert.match(html, /1\/1 pass · 1 errors/);
+  assert.match(html, /mean 12\.5/);
+  assert.match(html, /data-page="prev" disabled/);
+});
+
+test("the trace view shows the span tree with escaped inputs and outputs", () => {
+  const trace: TraceData = {
+    info: {
+      trace_id: "tr-1",
+      experiment_id: "0",
+      run_id: "r",
+      request_time: 0,
+      execution_duration: 3,
+      state: "OK",
+      expectations: { expected_facts: ["$89"] },
+      tags: {},
+    },
+    spans: [
+      span("root", null, "CHAIN", { q: "hi" }, HOSTILE, {}),
+      span("child", "root", "CHAT_MODEL", {}, "<ol><li>x</li></ol>", { total_tokens: 12 }),
+    ],
+  };
+  const html = renderTrace(trace);
+  assert.ok(!html.includes("<script>") && !html.includes("<ol>"));
+  assert.match(html, /CHAIN<\/span> <span class="span-name">root/);
+  assert.match(
+    html,
+    /<ul class="span-children"><li class="span"><details open><summary><span class="span-type">CHAT_MODEL/,
+  );
+  assert.match(html, /&quot;total_tokens&quot;: 12/);
+  assert.match(html, /2\.0 ms/);
+  assert.match(html, /\$89/);
+});
+
+test("values are formatted for reading", () => {
+  assert.equal(formatValue(null), "–");
+  assert.equal(formatValue(true), "pass");
+  assert.equal(formatValue(3), "3");
+  assert.equal(formatValue(0.125), "0.125");
+  assert.equal(formatValue({ a: 1 }), '{"a":1}');
+});
+
+function span(
+  id: string,
+  parent: string | null,
+  type: string,
+  inputs: unknown,
+  outputs: unknown,
+  attributes: Record<string, unknown>,
+): TraceData["spans"][number] {
+  return {
+    trace_id: "tr-1",
+    span_id: id,
+    parent_id: parent,
+    name: id,
+    span_type: type,
+    start_time_ns: 1_000_000,
+    end_time_ns: 3_000_000,
+    status: { code: "OK", message: "" },
+    inputs,
+    outputs,
+    attributes,
+    events: [],
+  };
+}
