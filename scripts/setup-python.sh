@@ -6,7 +6,13 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 if [ ! -x "$repo/.venv/bin/python" ]; then
   python3 -m venv "$repo/.venv"
 fi
-"$repo/.venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
+pip_install() {
+  # Some machines' pip configuration names package folders that do not exist; pip warns about
+  # each one on every run, which drowns what matters.
+  "$repo/.venv/bin/python" -m pip install --quiet --disable-pip-version-check "$@" \
+    2> >(grep -v "^WARNING: Location '" >&2)
+}
+pip_install --upgrade pip
 spec="$repo"
 [ -n "${1:-}" ] && spec="$repo[$1]"
-"$repo/.venv/bin/python" -m pip install --quiet --disable-pip-version-check -e "$spec"
+pip_install -e "$spec"

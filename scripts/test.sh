@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Every check and test: lint, format, types, then the test suite.
+# Every check and test: Python lint, format, types and tests (library, CLI, language server);
+# the extension's format, types, lint and unit tests; then end to end in a real VS Code.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
@@ -11,5 +12,17 @@ echo "== ruff"
 "$bin/ruff" format --check .
 echo "== mypy"
 "$bin/mypy"
+
+echo "== extension: install, check, unit tests"
+(
+  cd extension
+  npm ci --no-fund --no-audit --loglevel=error
+  npm run --silent check
+  npm run --silent test:unit 2>&1 | tail -n 9
+)
+
 echo "== pytest"
 "$bin/python" -m pytest
+
+echo "== end to end in VS Code"
+bash extension/e2e/run.sh

@@ -33,6 +33,7 @@ export interface ScorerSummary {
   total: number;
   errors: number;
   passed: number | null;
+  failed: number | null;
   aggregates: Aggregate[];
   message: string | null;
   stale: boolean;

@@ -86,6 +86,7 @@ async def test_filters_show_failing_errors_and_changed_rows(lsp: Session) -> Non
     failing = await lsp.request(protocol.RESULT_ROWS, {"scorers": price, "filter": "failing"})
     assert failing["total"] == 2  # only the microwave answer mentions a price
     assert all(r["cells"]["mentions_price"]["value"] is False for r in failing["rows"])
+    assert "mentions_price · 1/3 pass · 3 traces · 0 errors" in await lsp.lenses("scorers.py")
     no_errors = await lsp.request(protocol.RESULT_ROWS, {"scorers": price, "filter": "errors"})
     assert no_errors["total"] == 0
     ranked = await lsp.request(
@@ -100,6 +101,7 @@ async def test_filters_show_failing_errors_and_changed_rows(lsp: Session) -> Non
         "return '$' in outputs", "return '$' in outputs or 'password' in outputs"
     )
     await lsp.save("scorers.py", edited, 3)
+    assert "mentions_price · 2/3 pass (▲1) · 3 traces · 0 errors" in await lsp.lenses("scorers.py")
     changed = await lsp.request(protocol.RESULT_ROWS, {"scorers": price, "filter": "changed"})
     assert changed["total"] == 1
     cell = changed["rows"][0]["cells"]["mentions_price"]

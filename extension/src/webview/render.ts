@@ -44,8 +44,8 @@ export function formatJson(value: unknown): string {
 }
 
 function aggregateText(column: ScorerSummary): string {
-  if (column.passed !== null) {
-    return `${String(column.passed)}/${String(column.scored - column.errors)} pass`;
+  if (column.passed !== null && column.failed !== null) {
+    return `${String(column.passed)}/${String(column.passed + column.failed)} pass`;
   }
   return column.aggregates.map((a) => `${a.name} ${formatValue(a.value)}`).join(" · ");
 }
@@ -117,9 +117,9 @@ export function renderTable(result: ResultRowsResult, query: Query): string {
     .map(
       (row) =>
         `<tr class="row" tabindex="0" data-trace="${escapeHtml(row.traceId)}">` +
-        `<td class="trace-id">${escapeHtml(row.traceId)}</td>` +
-        `<td class="preview">${escapeHtml(row.inputPreview)}</td>` +
-        `<td class="preview">${escapeHtml(row.outputPreview)}</td>` +
+        `<td class="trace-id" title="${escapeHtml(row.traceId)}">${escapeHtml(row.traceId.slice(0, 11))}…</td>` +
+        `<td><div class="preview">${escapeHtml(row.inputPreview)}</div></td>` +
+        `<td><div class="preview">${escapeHtml(row.outputPreview)}</div></td>` +
         result.columns.map((c) => renderCell(row.cells[c.name])).join("") +
         `</tr>`,
     )

@@ -17,6 +17,7 @@ function column(name: string, passed: number | null): ScorerSummary {
     total: 2,
     errors: 1,
     passed,
+    failed: passed === null ? null : 0,
     aggregates: passed === null ? [{ name: "mean", value: 12.5, previous: 10 }] : [],
     message: null,
     stale: false,

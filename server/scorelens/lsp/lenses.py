@@ -25,10 +25,11 @@ def title(summary: ScorerSummary) -> str:
     if state == "unscored":
         return f"▶ Score {total} traces" if total else f"{name} · no stored traces yet"
     parts = [name]
-    if summary["passed"] is not None:
-        passed_previous = _previous_passes(summary)
+    if summary["passed"] is not None and summary["failed"] is not None:
+        judged = summary["passed"] + summary["failed"]
+        passed_previous = _previous_passes(summary, judged)
         delta = "" if passed_previous is None else format_delta(summary["passed"], passed_previous)
-        parts.append(f"{summary['passed']}/{summary['scored'] - summary['errors']} pass{delta}")
+        parts.append(f"{summary['passed']}/{judged} pass{delta}")
     else:
         for aggregate in summary["aggregates"]:
             value, previous = aggregate["value"], aggregate["previous"]
@@ -45,12 +46,12 @@ def title(summary: ScorerSummary) -> str:
     return text + " · (saved version)" if summary["stale"] else text
 
 
-def _previous_passes(summary: ScorerSummary) -> float | None:
+def _previous_passes(summary: ScorerSummary, judged: int) -> float | None:
     # For booleans the mean is the pass rate, so the previous pass count follows from it.
     mean = next((a for a in summary["aggregates"] if a["name"] == "mean"), None)
     if mean is None or mean["previous"] is None:
         return None
-    return round(mean["previous"] * (summary["scored"] - summary["errors"]))
+    return round(mean["previous"] * judged)
 
 
 def lenses(scorer: ScorerDef, summary: ScorerSummary) -> list[types.CodeLens]:

@@ -40,6 +40,7 @@ class ScorerSummary(TypedDict):
     total: int  # traces in the active set
     errors: int  # traces where the scorer failed
     passed: int | None  # for boolean scorers: traces that returned True
+    failed: int | None  # for boolean scorers: traces that returned False (None abstains)
     aggregates: list[Aggregate]
     message: str | None  # why the scorer has no figures (import error, timeout, crash)
     stale: bool  # the document has unsaved edits; figures are from the saved version

@@ -299,7 +299,7 @@ class ScoringService:
             if len(self._figures_memo) > 1000:
                 self._figures_memo.clear()
             self._figures_memo[key] = figures
-        scored, errors, passed, aggregates = figures
+        scored, errors, passed, failed, aggregates = figures
         message = state.failures.get(scorer.name)
         if state.import_error is not None:
             message = state.import_error["message"]
@@ -324,6 +324,7 @@ class ScoringService:
             "total": len(trace_ids),
             "errors": errors,
             "passed": passed,
+            "failed": failed,
             "aggregates": [
                 {"name": a["name"], "value": a["value"], "previous": a["previous"]}
                 for a in aggregates
@@ -334,7 +335,7 @@ class ScoringService:
 
     def _figures(
         self, state: FileState, scorer: ScorerDef, trace_ids: list[str], previous_hash: str | None
-    ) -> tuple[int, int, int | None, list[Aggregate]]:
+    ) -> tuple[int, int, int | None, int | None, list[Aggregate]]:
         rows = self.rows_for(scorer.source_hash)
         scored_ids = [t for t in trace_ids if t in rows]
         errors = sum(1 for t in scored_ids if any(r["error"] for r in rows[t]))
@@ -345,7 +346,8 @@ class ScoringService:
             else None
         )
         aggregates = summaries.aggregates(current, previous, _aggregation_names(state, scorer))
-        return len(scored_ids), errors, summaries.pass_count(current), aggregates
+        passed, failed = summaries.pass_fail(current)
+        return len(scored_ids), errors, passed, failed, aggregates
 
 
 def _aggregation_names(state: FileState, scorer: ScorerDef) -> list[str]:
@@ -361,6 +363,7 @@ def _figures(summary: ScorerSummary | None) -> Any:
         summary["scored"],
         summary["errors"],
         summary["passed"],
+        summary["failed"],
         [(a["name"], a["value"]) for a in summary["aggregates"]],
         summary["message"],
     )

