@@ -57,6 +57,10 @@ PY
 rm -rf "$workspace/.scorelens/results" "$workspace/.scorelens/assessments"
 echo "expected: $expected"
 
+# An interpreter without scorelens, for the install offer.
+rm -rf "$root/bare-venv"
+python3 -m venv "$root/bare-venv"
+
 echo "== code-server with the VSIX"
 data="$root/cs-data"
 rm -rf "$data"
@@ -102,6 +106,7 @@ for _ in $(seq 300); do curl -sf -o /dev/null "http://127.0.0.1:$port/healthz" &
 echo "== drive it"
 set +e
 E2E_PORT="$port" E2E_WORKSPACE="$workspace" E2E_SHOTS="$root/shots" E2E_EXPECTED="$expected" \
+  E2E_SETTINGS="$data/user/User/settings.json" E2E_BARE_PYTHON="$root/bare-venv/bin/python" \
   E2E_DRIVER="$root/driver" E2E_LENGTH_LINE="$(grep -n 'return len(outputs or "")' "$workspace/scorers.py" | cut -d: -f1)" \
   timeout 600 /usr/bin/node "$repo/extension/e2e/test.mjs"
 status=$?

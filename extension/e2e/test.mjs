@@ -1,6 +1,6 @@
 // Drives code-server in Chromium through the ScoreLens workflow; every step is a check.
 // Run by e2e/run.sh, which prepares the workspace, the VSIX and code-server.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 
@@ -158,6 +158,39 @@ try {
   );
   check((await view.locator("#trace-view ol").count()) === 0, "and renders none of it");
   await shot("trace-view");
+
+  // 7. An interpreter without scorelens: the extension says so and installs the copy it carries.
+  // Through the editor, as a user would: Preferences: Open User Settings (JSON).
+  const settings = JSON.parse(readFileSync(env.E2E_SETTINGS, "utf8"));
+  settings["scorelens.python"] = env.E2E_BARE_PYTHON;
+  await page.keyboard.press("Control+Shift+P");
+  await page.locator(".quick-input-widget input").fill(">Preferences: Open User Settings (JSON)");
+  await page.waitForSelector(".quick-input-list .monaco-list-row", { timeout: 15000 });
+  await page.keyboard.press("Enter");
+  await page.locator(".monaco-editor .view-lines").first().waitFor({ timeout: 30000 });
+  await page.waitForTimeout(1000);
+  await page.keyboard.press("Control+A");
+  await page.keyboard.press("Delete");
+  await page.keyboard.insertText(JSON.stringify(settings, null, 2));
+  // Drop whatever the editor auto-closed after the cursor, then save and close the editor.
+  await page.keyboard.press("Control+Shift+End");
+  await page.keyboard.press("Delete");
+  await page.keyboard.press("Control+S");
+  await page.waitForTimeout(500);
+  await page.keyboard.press("Control+W");
+  const toast = page.locator(".notifications-toasts .notification-toast", {
+    hasText: "No module named 'scorelens'",
+  });
+  await toast.waitFor({ timeout: 60000 });
+  check(true, "a missing scorelens package is reported where the user looks");
+  await shot("install-offer");
+  // A click event straight on the button: the closing settings editor may still overlay it.
+  await toast.locator(".monaco-button", { hasText: "Install scorelens" }).dispatchEvent("click");
+  await quickOpen("scorers.py");
+  const restored = lens(`response_length · mean ${expected.lengthMeanAfterEdit}`);
+  await restored.waitFor({ timeout: 300000 });
+  check(true, "after installing, the server runs on that interpreter with the stored results");
+  await shot("after-install");
   passed = true;
 } catch (error) {
   log(`FAILED: ${error.message}`);

@@ -3,7 +3,8 @@ import * as vscode from "vscode";
 import type { LanguageClient } from "vscode-languageclient/node";
 import { bundledWheel, installScorelens } from "./common/install";
 import { log, logError } from "./common/logging";
-import { checkScorelens, findInterpreter, onInterpreterChange } from "./common/python";
+import { findInterpreter, onInterpreterChange } from "./common/python";
+import { checkScorelens } from "./common/scorelensCheck";
 import { createClient } from "./common/server";
 import { readSettings, restartKey, SECTION } from "./common/settings";
 import { SCORES_CHANGED, type ScoresChangedParams, STATUS, type StatusParams } from "./protocol";
@@ -79,7 +80,8 @@ export class Session implements vscode.Disposable {
     log(`Python interpreter: ${python}`);
     const check = await checkScorelens(python);
     if (!check.ok) {
-      await this.offerInstall(python, check.problem ?? "scorelens is missing");
+      // Not awaited: installing restarts the session, which must not wait on this start.
+      void this.offerInstall(python, check.problem ?? "scorelens is missing");
       return;
     }
     log(`scorelens ${check.version ?? "?"} found`);
