@@ -20,15 +20,8 @@ from pytest_lsp.client import make_test_lsp_client
 import scorelens
 from scorelens.genai import evaluate
 from scorelens.lsp import protocol
+from scorelens.lsp.server import plain
 from tests.conftest import FIXTURES
-
-
-def plain(value: Any) -> Any:
-    if hasattr(value, "_asdict"):
-        return {k: plain(v) for k, v in value._asdict().items()}
-    if isinstance(value, (list, tuple)):
-        return [plain(v) for v in value]
-    return value
 
 
 class Session:

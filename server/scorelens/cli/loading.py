@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import os
 import sys
 from collections.abc import Callable
@@ -11,6 +10,7 @@ from types import ModuleType
 from typing import Any
 
 from scorelens.genai.scorers import Scorer
+from scorelens.user_modules import exec_file, scorers_in
 
 
 class UserCodeError(Exception):
@@ -42,25 +42,15 @@ def load_app(reference: str) -> Callable[..., Any]:
 def import_file(path: str) -> ModuleType:
     if not os.path.isfile(path):
         raise UserCodeError(f"{path}: no such file")
-    folder = os.path.dirname(os.path.abspath(path))
-    if folder not in sys.path:
-        sys.path.insert(0, folder)
     name = "scorelens_user_" + os.path.splitext(os.path.basename(path))[0]
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None or spec.loader is None:
-        raise UserCodeError(f"{path}: not an importable Python file")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
     try:
-        spec.loader.exec_module(module)
+        return exec_file(path, name)
     except Exception as exc:
         raise UserCodeError(f"cannot import {path}: {_describe(exc)}") from None
-    return module
 
 
 def load_scorers(path: str) -> list[Scorer]:
-    module = import_file(path)
-    found = [value for value in vars(module).values() if isinstance(value, Scorer)]
+    found = scorers_in(import_file(path))
     if not found:
         raise UserCodeError(f"{path} defines no @scorer functions")
     return found

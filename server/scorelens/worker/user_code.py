@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
 import sys
@@ -14,6 +13,7 @@ import scorelens.entities
 import scorelens.genai
 import scorelens.genai.scorers
 from scorelens.genai.scorers import Scorer
+from scorelens.user_modules import exec_file, scorers_in
 from scorelens.worker.messages import ErrorInfo
 
 # MLflow users' scorer files run unchanged: inside the worker these names are ScoreLens's.
@@ -46,24 +46,13 @@ def import_fresh(path: str, workspace: str) -> ModuleType:
     global _imports
     _imports += 1
     forget_workspace_modules(workspace)
-    for folder in (workspace, os.path.dirname(path)):
-        if folder not in sys.path:
-            sys.path.insert(0, folder)
-    name = f"scorelens_scorers_{_imports}"
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None or spec.loader is None:
-        raise ImportError(f"{path} is not an importable Python file")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        sys.modules.pop(name, None)
-    return module
+    if workspace not in sys.path:
+        sys.path.insert(0, workspace)
+    return exec_file(path, f"scorelens_scorers_{_imports}", keep=False)
 
 
 def scorers_of(module: ModuleType) -> dict[str, Scorer]:
-    return {v.name: v for v in vars(module).values() if isinstance(v, Scorer)}
+    return {s.name: s for s in scorers_in(module)}
 
 
 def line_in_file(stack_trace: str | None, path: str) -> int | None:
