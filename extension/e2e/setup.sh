@@ -33,7 +33,7 @@ if [ ! -x "$cs_dir/node_modules/.bin/code-server" ]; then
     cd "$cs_dir"
     export PATH="$node_home/bin:$PATH" npm_config_nodedir="$node_home"
     [ -f package.json ] || npm init -y >/dev/null
-    tgz=$(npm pack "code-server@$code_server_version" --pack-destination "$TMPDIR" | tail -1)
+    tgz=$(npm pack "code-server@$code_server_version" --pack-destination "$TMPDIR" 2>/dev/null | tail -1)
     rg_version=$(tar xzf "$TMPDIR/$tgz" -O package/lib/vscode/npm-shrinkwrap.json | node -e \
       'const d=JSON.parse(require("fs").readFileSync(0));const p=d.packages["node_modules/@vscode/ripgrep"];console.log(p?p.version:"")')
     if [ -n "$rg_version" ]; then
