@@ -39,6 +39,22 @@ class TraceStore:
         self.traces_dir = os.path.join(self.root, "traces")
         self.assessments_dir = os.path.join(self.root, "assessments")
         self.locks_dir = os.path.join(self.root, "locks")
+        self._index_cache: dict[str, tuple[tuple[Any, ...], list[dict[str, Any]]]] = {}
+
+    def _index_table(self, table: str) -> list[dict[str, Any]]:
+        """A table of index.json; re-read only when the file was replaced since the last read.
+
+        The language server asks for the runs on every lens request; the index changes rarely.
+        """
+        try:
+            stat = os.stat(self.index_path)
+        except FileNotFoundError:
+            return []
+        key = (table, stat.st_ino, stat.st_mtime_ns, stat.st_size)
+        cached = self._index_cache.get(table)
+        if cached is None or cached[0] != key:
+            cached = self._index_cache[table] = (key, read_table(self.index_path, table))
+        return [dict(doc) for doc in cached[1]]
 
     def _lock(self, name: str) -> FileLock:
         os.makedirs(self.locks_dir, exist_ok=True)
@@ -47,7 +63,7 @@ class TraceStore:
     # -- experiments -------------------------------------------------------------------------
 
     def list_experiments(self) -> list[dict[str, Any]]:
-        stored = read_table(self.index_path, "experiments")
+        stored = self._index_table("experiments")
         if not any(e["experiment_id"] == DEFAULT_EXPERIMENT_ID for e in stored):
             stored.insert(0, {"experiment_id": DEFAULT_EXPERIMENT_ID, "name": "Default"})
         return stored
@@ -113,7 +129,7 @@ class TraceStore:
 
     def list_runs(self, experiment_id: str | None = None) -> list[dict[str, Any]]:
         """Runs, newest first."""
-        runs = read_table(self.index_path, "runs")
+        runs = self._index_table("runs")
         if experiment_id is not None:
             runs = [r for r in runs if r["experiment_id"] == experiment_id]
         return sorted(runs, key=lambda r: r["start_time"], reverse=True)
