@@ -66,8 +66,11 @@ async def test_a_quick_run_shows_no_progress(lsp: Session) -> None:
     assert status["traceSet"]["traceCount"] == 3
     (lsp.root / "steady.py").write_text(slow(0, 1))
     lsp.open("steady.py")
-    await lsp.save("steady.py", slow(0, 1))
-    assert lsp.client.progress_reports == {}
+    changed = await lsp.save("steady.py", slow(0, 1))
+    # Progress appears only for runs past 200 ms; on a machine so loaded that even this run
+    # took that long, its appearance is right, so the check applies to quick runs only.
+    if changed["durationMs"] < 150:
+        assert lsp.client.progress_reports == {}
 
 
 async def test_newer_save_cancels_the_older_run(lsp: Session) -> None:
