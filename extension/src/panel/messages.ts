@@ -17,15 +17,12 @@ export type ToWebview =
 
 /** Webview -> host. */
 export type FromWebview =
-  | { type: "ready" }
-  | { type: "query"; query: Query }
-  | { type: "openTrace"; traceId: string }
-  | { type: "openScorer"; uri: string; line: number };
+  { type: "ready" } | { type: "query"; query: Query } | { type: "openTrace"; traceId: string };
 
 export function isFromWebview(value: unknown): value is FromWebview {
   if (typeof value !== "object" || value === null) {
     return false;
   }
   const type = (value as { type?: unknown }).type;
-  return type === "ready" || type === "query" || type === "openTrace" || type === "openScorer";
+  return type === "ready" || type === "query" || type === "openTrace";
 }

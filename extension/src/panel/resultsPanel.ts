@@ -77,15 +77,6 @@ export class ResultsPanel {
       case "openTrace":
         await this.openTrace(message.traceId);
         break;
-      case "openScorer": {
-        const document = await vscode.workspace.openTextDocument(vscode.Uri.parse(message.uri));
-        const position = new vscode.Position(message.line, 0);
-        await vscode.window.showTextDocument(document, {
-          viewColumn: vscode.ViewColumn.One,
-          selection: new vscode.Range(position, position),
-        });
-        break;
-      }
     }
   }
 

@@ -107,7 +107,7 @@ class ScoringService:
         state.scan = scan
         self.files[path] = state
         if path not in self._announced:
-            self._announced[path] = {s["name"]: _figures(s) for s in self.summaries(path)}
+            self._announced[path] = {s["name"]: _shown(s) for s in self.summaries(path)}
         return state
 
     def scorer_files(self) -> list[FileState]:
@@ -212,8 +212,8 @@ class ScoringService:
                 self.versions()[key] = self.results_store.record_version(key, scorer.source_hash)
         after = self.summaries(path)
         before = self._announced.get(path, {})
-        changed = [s for s in after if before.get(s["name"]) != _figures(s)]
-        self._announced[path] = {s["name"]: _figures(s) for s in after}
+        changed = [s for s in after if before.get(s["name"]) != _shown(s)]
+        self._announced[path] = {s["name"]: _shown(s) for s in after}
         return RunReport(path, changed, worker_called, (time.perf_counter() - started) * 1000)
 
     async def _score_with_worker(
@@ -295,7 +295,7 @@ class ScoringService:
         )
         figures = self._figures_memo.get(key)
         if figures is None:
-            figures = self._figures(state, scorer, trace_ids, previous_hash)
+            figures = self._compute_figures(scorer, trace_ids, previous_hash)
             if len(self._figures_memo) > 1000:
                 self._figures_memo.clear()
             self._figures_memo[key] = figures
@@ -333,8 +333,8 @@ class ScoringService:
             "stale": dirty,
         }
 
-    def _figures(
-        self, state: FileState, scorer: ScorerDef, trace_ids: list[str], previous_hash: str | None
+    def _compute_figures(
+        self, scorer: ScorerDef, trace_ids: list[str], previous_hash: str | None
     ) -> tuple[int, int, int | None, int | None, list[Aggregate]]:
         rows = self.rows_for(scorer.source_hash)
         scored_ids = [t for t in trace_ids if t in rows]
@@ -345,17 +345,18 @@ class ScoringService:
             if previous_hash
             else None
         )
-        aggregates = summaries.aggregates(current, previous, _aggregation_names(state, scorer))
+        aggregates = summaries.aggregates(current, previous, _aggregation_names(scorer))
         passed, failed = summaries.pass_fail(current)
         return len(scored_ids), errors, passed, failed, aggregates
 
 
-def _aggregation_names(state: FileState, scorer: ScorerDef) -> list[str]:
+def _aggregation_names(scorer: ScorerDef) -> list[str]:
     # Callable aggregations cannot be read from source; named ones can.
     return list(scorer.aggregations) or ["mean"]
 
 
-def _figures(summary: ScorerSummary | None) -> Any:
+def _shown(summary: ScorerSummary | None) -> Any:
+    """What a summary shows the user, to tell whether a run changed it."""
     if summary is None:
         return None
     return (
