@@ -49,7 +49,7 @@ def test_payload_types_match_field_for_field() -> None:
 
 
 def test_lens_commands_match() -> None:
-    for name in ("LENS_SCORE_COMMAND", "LENS_SHOW_RESULTS_COMMAND"):
+    for name in ("LENS_SCORE_COMMAND", "LENS_SHOW_RESULTS_COMMAND", "LENS_GENERATE_COMMAND"):
         assert f'export const {name} = "{getattr(lenses, name)}";' in TYPESCRIPT
 
 

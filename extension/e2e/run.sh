@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # End to end in a real VS Code: code-server with the ScoreLens VSIX installed, a workspace with
-# 56 stored traces of the sample app, driven by Playwright in Debian's Chromium.
+# no traces yet (a dataset, the sample app, a scorer file), driven by Playwright in Debian's
+# Chromium through a newcomer's journey and the scorer-editing loop.
 # Screenshots land in $SCORELENS_E2E_ROOT/shots (printed at the end).
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -20,24 +21,27 @@ echo "== build the VSIX"
     || { tail -30 "$root/vsix-build.log"; exit 1; }
 )
 
-echo "== a workspace with stored traces"
+echo "== an empty workspace: a dataset, an app and a scorer file, no traces yet"
 workspace="$root/workspace"
-rm -rf "$workspace" "$root/shots"
-mkdir -p "$workspace" "$root/shots"
-cp "$repo/fixtures/scorers.py" "$repo/fixtures/sample_app.py" "$repo/fixtures/datasets/support.jsonl" "$workspace/"
+scratch="$root/expected"
+rm -rf "$workspace" "$scratch" "$root/shots"
+mkdir -p "$workspace" "$scratch" "$root/shots"
+for dir in "$workspace" "$scratch"; do
+  cp "$repo/fixtures/scorers.py" "$repo/fixtures/sample_app.py" "$repo/fixtures/datasets/support.jsonl" \
+    "$repo/fixtures/datasets/seed.json" "$dir/"
+done
+# The loopback OpenAI server answers the app for the whole run, in the editor too.
 url_file="$root/tmp/openai-url"
 mkdir -p "$root/tmp"
+: >"$url_file"
 "$py" "$repo/fixtures/openai_server.py" --port 0 >"$url_file" &
 openai_pid=$!
+trap 'kill "$openai_pid" 2>/dev/null || true' EXIT
 for _ in $(seq 100); do [ -s "$url_file" ] && break; sleep 0.1; done
-(
-  cd "$workspace"
-  OPENAI_BASE_URL="$(head -n1 "$url_file")" OPENAI_API_KEY=loopback \
-    "$py" -m scorelens generate --dataset support.jsonl --app sample_app.py:sample_app
-)
-kill "$openai_pid"
-# What the lenses must show, computed by the library itself.
-expected="$(cd "$workspace" && "$py" - <<'PY'
+export OPENAI_BASE_URL="$(head -n1 "$url_file")" OPENAI_API_KEY=loopback
+# What the lenses must show, computed by the library itself on the same rows (the loopback
+# server answers a question the same way every time), in a scratch copy of the workspace.
+expected="$(cd "$scratch" && "$py" -m scorelens generate --dataset support.jsonl --app sample_app.py:sample_app >/dev/null && "$py" - <<'PY'
 import json
 import scorelens
 from scorelens.cli.loading import load_scorers
@@ -50,11 +54,12 @@ print(json.dumps({
     "lengthMeanAfterEdit": format_number(result.metrics["response_length/mean"] + 1000),
     "factsPassed": f"{sum(facts)}/{len(facts)} pass",
     "factsFailing": len(facts) - sum(facts),
+    "tokensMean": format_number(result.metrics["llm_tokens/mean"]),
     "traces": len(result.result_df),
+    "seedTraces": len(json.load(open("seed.json"))),
 }))
 PY
 )"
-rm -rf "$workspace/.scorelens/results" "$workspace/.scorelens/assessments"
 echo "expected: $expected"
 
 # An interpreter without scorelens, for the install offer.
@@ -82,6 +87,7 @@ cat >"$data/user/User/settings.json" <<JSON
   "workbench.enableExperiments": false,
   "workbench.tips.enabled": false,
   "chat.disableAIFeatures": true,
+  "git.openRepositoryInParentFolders": "never",
   "editor.codeLens": true,
   "files.autoSave": "off"
 }
@@ -100,13 +106,13 @@ stop_code_server() {
   sleep 1
   kill -9 $pids 2>/dev/null || true
 }
-trap stop_code_server EXIT
+trap 'stop_code_server; kill "$openai_pid" 2>/dev/null || true' EXIT
 for _ in $(seq 300); do curl -sf -o /dev/null "http://127.0.0.1:$port/healthz" && break; sleep 0.1; done
 
 echo "== drive it"
 set +e
 E2E_PORT="$port" E2E_WORKSPACE="$workspace" E2E_SHOTS="$root/shots" E2E_EXPECTED="$expected" \
-  E2E_SETTINGS="$data/user/User/settings.json" E2E_BARE_PYTHON="$root/bare-venv/bin/python" \
+  E2E_SETTINGS="$data/user/User/settings.json" E2E_LOGS="$data/user/logs" E2E_BARE_PYTHON="$root/bare-venv/bin/python" \
   E2E_DRIVER="$root/driver" E2E_LENGTH_LINE="$(grep -n 'return len(outputs or "")' "$workspace/scorers.py" | cut -d: -f1)" \
   timeout 600 /usr/bin/node "$repo/extension/e2e/test.mjs"
 status=$?

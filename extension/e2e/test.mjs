@@ -1,6 +1,6 @@
 // Drives code-server in Chromium through the ScoreLens workflow; every step is a check.
 // Run by e2e/run.sh, which prepares the workspace, the VSIX and code-server.
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 
@@ -59,6 +59,76 @@ async function quickOpen(name) {
   await page.keyboard.press("Enter");
 }
 
+// The command palette, as a user types it.
+async function palette(title) {
+  await page.keyboard.press("Control+Shift+P");
+  const input = page.locator(".quick-input-widget input");
+  await input.waitFor({ state: "visible", timeout: 15000 });
+  await input.fill(`>${title}`);
+  await page
+    .locator(".quick-input-list .monaco-list-row", { hasText: title })
+    .first()
+    .waitFor({ timeout: 15000 });
+  await page.keyboard.press("Enter");
+}
+
+// A quick pick the extension opened: wait for the row, then choose it.
+async function choose(rowText) {
+  const row = page.locator(".quick-input-widget .quick-input-list .monaco-list-row", {
+    hasText: rowText,
+  });
+  await row.first().waitFor({ timeout: 30000 });
+  await row.first().click();
+}
+
+const toast = (text) =>
+  page.locator(".notifications-toasts .notification-toast", { hasText: text });
+const traceSetItem = () => page.locator(".statusbar-item", { hasText: / · \d+ traces/ }).first();
+
+// Modal dialogs and error notifications the journey must never raise.
+async function checkNoErrorsShown(when) {
+  const dialogs = await page.locator(".monaco-dialog-box").count();
+  const errors = await page
+    .locator(".notifications-toasts .notification-toast")
+    .filter({ has: page.locator(".codicon-error") })
+    .allInnerTexts();
+  check(
+    dialogs === 0 && errors.length === 0,
+    `no error dialog or toast ${when} ${errors.join(" | ")}`,
+  );
+}
+
+async function statusSays(traces) {
+  const item = page.locator(".statusbar-item", { hasText: ` · ${traces} traces` }).first();
+  await item.waitFor({ timeout: 60000 });
+  return item.innerText();
+}
+
+async function generate(dataset, traces) {
+  await palette("ScoreLens: Generate Traces…");
+  await choose(dataset);
+  await choose("sample_app");
+  await toast(`${traces} traces generated from ${dataset}`).waitFor({ timeout: 120000 });
+  check(true, `Generate Traces from the palette ran the app on ${dataset}: ${traces} traces`);
+}
+
+// The text of the ScoreLens output channel, as code-server wrote it to its log files.
+function scorelensLog() {
+  const found = [];
+  const walk = (dir) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) {
+        walk(path);
+      } else if (/ScoreLens\.log$/i.test(entry.name)) {
+        found.push(path);
+      }
+    }
+  };
+  walk(env.E2E_LOGS);
+  return found.map((path) => readFileSync(path, "utf8")).join("\n");
+}
+
 let passed = false;
 try {
   await page.goto(`http://127.0.0.1:${env.E2E_PORT}/?folder=${env.E2E_WORKSPACE}`);
@@ -68,26 +138,63 @@ try {
   await quickOpen("scorers.py");
   await page.waitForSelector(".monaco-editor .view-lines", { timeout: 30000 });
 
-  // 1. Before any result each scorer offers to score the stored traces.
-  await lens(`Score ${expected.traces} traces`).waitFor({ timeout: 120000 });
+  // 1. An empty workspace: every lens says what to do next, and the status bar agrees.
+  await lens("no stored traces yet · ▶ Generate Traces…").waitFor({ timeout: 120000 });
   check(
-    (await lenses().allInnerTexts()).filter((t) => t.includes("▶ Score")).length === 3,
-    `three lenses offer to score ${expected.traces} traces`,
+    (await lenses().allInnerTexts()).filter((t) => t.includes("▶ Generate Traces…")).length === 3,
+    "with no traces, each scorer's lens offers Generate Traces",
   );
-  const status = page.locator(".statusbar-item", { hasText: `${expected.traces} traces` });
-  await status.first().waitFor({ timeout: 60000 });
-  check(true, "the status bar shows the active trace set");
-  await shot("lenses-before-scoring");
+  check((await statusSays(0)).includes("all traces"), "the status bar shows no traces yet");
+  await shot("empty-workspace");
 
-  // 2. Clicking a lens scores that scorer; its lens carries the numbers.
-  await lens("▶ Score").click();
+  // 2. Generate Traces from the palette (dataset, then app): every scorer gets figures.
+  await generate("support.jsonl", expected.traces);
+  const runStatus = await statusSays(expected.traces);
+  check(/run \w{8}/.test(runStatus), `the status bar follows the new run: "${runStatus}"`);
   const lengthLens = lens(`response_length · mean ${expected.lengthMean}`);
   await lengthLens.waitFor({ timeout: 120000 });
-  const lengthText = await lengthLens.innerText();
-  check(lengthText.includes(`${expected.traces} traces · 0 errors`), `lens reads "${lengthText}"`);
-  await shot("lens-scored");
+  await lens(`mentions_expected_facts · ${expected.factsPassed}`).waitFor({ timeout: 60000 });
+  await lens(`llm_tokens · mean ${expected.tokensMean}`).waitFor({ timeout: 60000 });
+  const scoredTexts = (await lenses().allInnerTexts()).filter((t) =>
+    t.includes(`${expected.traces} traces · 0 errors`),
+  );
+  check(scoredTexts.length === 3, `every scorer was scored, no click: ${scoredTexts.join(" | ")}`);
+  await shot("after-generate");
+  await checkNoErrorsShown("after generating");
 
-  // 3. Edit the scorer and save: its lens changes and shows the change.
+  // 3. A second run, then Select Trace Set (from the status bar) switches between them.
+  await generate("seed.json", expected.seedTraces);
+  await statusSays(expected.seedTraces);
+  await lens(`${expected.seedTraces} traces · 0 errors`).waitFor({ timeout: 60000 });
+  check(true, "the second run is the active set in the status bar and the lenses");
+  await traceSetItem().click();
+  await choose(`${expected.traces} traces ·`);
+  await statusSays(expected.traces);
+  await lengthLens.waitFor({ timeout: 60000 });
+  check(true, "Select Trace Set switched back; the status bar and lenses follow");
+  await shot("trace-set-selected");
+
+  // 4. Clear Results (confirmed in its dialog), then Re-score All.
+  await palette("ScoreLens: Clear Results");
+  await page
+    .locator(".monaco-dialog-box .monaco-button", { hasText: "Clear Results" })
+    .click({ timeout: 15000 });
+  await toast("cleared results of").waitFor({ timeout: 60000 });
+  await lens(`Score all 3 scorers of this file`).waitFor({ timeout: 60000 });
+  check(
+    (await lenses().allInnerTexts()).filter((t) => t.includes(`▶ Score ${expected.traces} traces`))
+      .length === 3,
+    "after Clear Results every scorer offers scoring again, and the file can be scored at once",
+  );
+  await palette("ScoreLens: Re-score All");
+  await toast(`re-scored 3 scorers in 1 file on ${expected.traces} traces`).waitFor({
+    timeout: 120000,
+  });
+  await lengthLens.waitFor({ timeout: 60000 });
+  check(true, "Re-score All says what it did and the figures are back");
+  await checkNoErrorsShown("after clearing and re-scoring");
+
+  // 5. Edit the scorer and save: its lens changes and shows the change.
   await page.locator(".monaco-editor .view-lines").first().click();
   await page.keyboard.press("Control+G");
   // Go to Line's input starts with ":"; filling it must keep that prefix.
@@ -99,12 +206,18 @@ try {
   const edited = lens(`response_length · mean ${expected.lengthMeanAfterEdit} (▲1,000)`);
   await edited.waitFor({ timeout: 120000 });
   check(true, `after the edit the lens reads "${await edited.innerText()}"`);
-  const facts = lens(`mentions_expected_facts · ${expected.factsPassed}`);
-  await facts.waitFor({ timeout: 120000 });
-  check(true, `the save also scored the others: "${await facts.innerText()}"`);
   await shot("lens-after-edit");
+  // An unsaved edit marks the figures as the saved version's; reverting the file clears that.
+  await page.keyboard.type("  # unsaved");
+  await lens("(saved version)").waitFor({ timeout: 60000 });
+  await palette("File: Revert File");
+  await lens("(saved version)").waitFor({ state: "detached", timeout: 60000 });
+  check(
+    (await lenses().allInnerTexts()).every((t) => !t.includes("(saved version)")),
+    "after File: Revert File no lens says (saved version)",
+  );
 
-  // 4. The results panel: a row per trace, a column per scorer.
+  // 6. The results panel: a row per trace, a column per scorer.
   await lens("Results").click();
   const view = webview();
   await view.locator("#results").waitFor({ timeout: 60000 });
@@ -114,7 +227,23 @@ try {
   check(headers.length === 3, `a column per scorer: ${headers.join(", ")}`);
   await shot("panel");
 
-  // 5. Filter failing rows.
+  // 7. A narrow panel still shows every scorer column.
+  await page.setViewportSize({ width: 1000, height: 1000 });
+  await page.waitForTimeout(1000);
+  const frameBox = await page.locator("iframe.webview.ready").boundingBox();
+  const columnBoxes = await Promise.all(
+    (await view.locator("th button.sort").all()).map((b) => b.boundingBox()),
+  );
+  check(
+    frameBox !== null &&
+      frameBox.width < 500 &&
+      columnBoxes.every((b) => b !== null && b.x + b.width <= frameBox.x + frameBox.width),
+    `in a ${Math.round(frameBox?.width ?? 0)} px panel every scorer column is in view`,
+  );
+  await shot("panel-narrow");
+  await page.setViewportSize({ width: 1680, height: 1000 });
+
+  // 8. Filter failing rows.
   await view.locator('button[data-filter="failing"]').click();
   await view
     .locator("#page-label", { hasText: `of ${expected.factsFailing}` })
@@ -126,7 +255,7 @@ try {
   );
   await shot("panel-failing");
 
-  // 6. HTML in an LLM output is shown as text, in the table and in the trace view.
+  // 9. HTML in an LLM output is shown as text, in the table and in the trace view.
   await view.locator('button[data-filter="all"]').click();
   await view
     .locator("#page-label", { hasText: `of ${expected.traces}` })
@@ -143,6 +272,7 @@ try {
     (await view.locator("#results ol").count()) === 0,
     "no <ol> element was created from output text",
   );
+  const openedId = await row.first().getAttribute("data-trace");
   await row.first().click();
   await view.locator("#span-tree").waitFor({ timeout: 30000 });
   const tree = await view.locator("#span-tree").innerText();
@@ -158,8 +288,36 @@ try {
   );
   check((await view.locator("#trace-view ol").count()) === 0, "and renders none of it");
   await shot("trace-view");
+  await view.locator("#back").click();
+  await view.locator("tr.row:focus").waitFor({ timeout: 30000 });
+  check(
+    (await view.locator("tr.row:focus").getAttribute("data-trace")) === openedId,
+    "back in the table, the focus is on the row whose trace was open",
+  );
 
-  // 7. An interpreter without scorelens: the extension says so and installs the copy it carries.
+  // 10. A window reload brings the panel back; Restart Server raises no error anywhere.
+  await palette("Developer: Reload Window");
+  await page.waitForSelector(".monaco-workbench", { timeout: 90000 });
+  await webview().locator("#results").waitFor({ timeout: 120000 });
+  check(true, "the results panel is back after a window reload");
+  await quickOpen("scorers.py");
+  const afterEdit = lens(`response_length · mean ${expected.lengthMeanAfterEdit}`);
+  await afterEdit.waitFor({ timeout: 120000 });
+  await palette("ScoreLens: Restart Server");
+  await page.waitForTimeout(3000);
+  await afterEdit.waitFor({ timeout: 120000 });
+  await statusSays(expected.traces);
+  await checkNoErrorsShown("after a reload and a restart");
+  const restartLog = scorelensLog().split("Restarting the ScoreLens server: asked by the user");
+  check(restartLog.length > 1, "the log records the restart");
+  const errorsAfter = restartLog
+    .at(-1)
+    .split("\n")
+    .filter((line) => /\[error\b/i.test(line));
+  check(errorsAfter.length === 0, `a normal restart logs no error ${errorsAfter.join(" | ")}`);
+  await shot("after-restart");
+
+  // 11. An interpreter without scorelens: the extension says so and installs the copy it carries.
   // Through the editor, as a user would: Preferences: Open User Settings (JSON).
   const settings = JSON.parse(readFileSync(env.E2E_SETTINGS, "utf8"));
   settings["scorelens.python"] = env.E2E_BARE_PYTHON;
@@ -187,14 +345,12 @@ try {
   if (asked) {
     await keep.click();
   }
-  const toast = page.locator(".notifications-toasts .notification-toast", {
-    hasText: "No module named 'scorelens'",
-  });
-  await toast.waitFor({ timeout: 60000 });
+  const offer = toast("No module named 'scorelens'");
+  await offer.waitFor({ timeout: 60000 });
   check(true, "a missing scorelens package is reported where the user looks");
   await shot("install-offer");
   // A click event straight on the button: the closing settings editor may still overlay it.
-  await toast.locator(".monaco-button", { hasText: "Install scorelens" }).dispatchEvent("click");
+  await offer.locator(".monaco-button", { hasText: "Install scorelens" }).dispatchEvent("click");
   await quickOpen("scorers.py");
   const restored = lens(`response_length · mean ${expected.lengthMeanAfterEdit}`);
   await restored.waitFor({ timeout: 300000 });

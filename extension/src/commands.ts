@@ -1,35 +1,25 @@
 // Command palette actions and the (client-side) commands behind the server's code lenses.
+// The status bar and lenses follow the server's notifications, not these commands' results.
 import * as path from "node:path";
 import * as vscode from "vscode";
+import type { LanguageClient } from "vscode-languageclient/node";
 import { outputChannel } from "./common/logging";
+import { ask } from "./common/requests";
+import { pickDataset } from "./datasets";
 import { ResultsPanel } from "./panel/resultsPanel";
 import {
-  CLEAR_RESULTS,
-  type ClearResultsResult,
-  GENERATE_TRACES,
-  type GenerateTracesResult,
   LENS_SCORE_COMMAND,
   LENS_SHOW_RESULTS_COMMAND,
-  LIST_APPS,
-  LIST_RUNS,
-  type ListAppsResult,
-  type ListRunsResult,
-  RESCORE,
   type RescoreParams,
+  requests,
   type ScorerRef,
-  SELECT_TRACE_SET,
-  type TraceSet,
+  type ScorerSummary,
 } from "./protocol";
 import type { Session } from "./session";
-import type { TraceSetStatus } from "./status";
 
-export function registerCommands(
-  context: vscode.ExtensionContext,
-  session: Session,
-  status: TraceSetStatus,
-): void {
+export function registerCommands(context: vscode.ExtensionContext, session: Session): void {
   const client = () => session.languageClient;
-  const needClient = () => {
+  const needClient = (): LanguageClient | undefined => {
     const running = client();
     if (!running) {
       void vscode.window.showWarningMessage(
@@ -46,23 +36,37 @@ export function registerCommands(
     }
     return vscode.workspace.isTrusted;
   };
-  const rescore = async (params: RescoreParams) => {
-    const running = needClient();
-    if (running && needTrust()) {
-      await running.sendRequest(RESCORE, params);
-      ResultsPanel.refreshIfOpen();
-    }
-  };
   const register = (id: string, handler: (...args: never[]) => unknown) => {
     context.subscriptions.push(vscode.commands.registerCommand(id, handler));
   };
 
-  register(LENS_SCORE_COMMAND, (ref: ScorerRef) => rescore({ uri: ref.uri, name: ref.name }));
+  register(LENS_SCORE_COMMAND, async (target: RescoreParams) => {
+    const running = needClient();
+    if (running && needTrust()) {
+      await ask(running, requests.rescore, target, "scoring");
+    }
+  });
   register(LENS_SHOW_RESULTS_COMMAND, (ref: ScorerRef) =>
     ResultsPanel.show(context.extensionUri, client, ref.name),
   );
   register("scorelens.showResults", () => ResultsPanel.show(context.extensionUri, client));
-  register("scorelens.rescoreAll", () => rescore({}));
+  register("scorelens.rescoreAll", async () => {
+    const running = needClient();
+    if (!running || !needTrust()) {
+      return;
+    }
+    const result = await vscode.window.withProgress(
+      {
+        location: vscode.ProgressLocation.Notification,
+        title: "ScoreLens: re-scoring every scorer",
+        cancellable: true,
+      },
+      (_progress, token) => ask(running, requests.rescore, {}, "Re-score All", token),
+    );
+    if (result !== undefined) {
+      void vscode.window.showInformationMessage(rescoredMessage(result.scorers));
+    }
+  });
   register("scorelens.showLog", () => {
     outputChannel().show();
   });
@@ -73,7 +77,10 @@ export function registerCommands(
     if (!running) {
       return;
     }
-    const listed = await running.sendRequest<ListRunsResult>(LIST_RUNS);
+    const listed = await ask(running, requests.listRuns, {}, "listing trace sets");
+    if (listed === undefined) {
+      return;
+    }
     type Pick = vscode.QuickPickItem & { runId: string | null };
     const picks: Pick[] = [
       {
@@ -93,11 +100,7 @@ export function registerCommands(
       placeHolder: "Scorers run on the traces of this set",
     });
     if (choice) {
-      const selected = await running.sendRequest<TraceSet>(SELECT_TRACE_SET, {
-        runId: choice.runId,
-      });
-      status.showTraceSet(selected);
-      ResultsPanel.refreshIfOpen();
+      await ask(running, requests.selectTraceSet, { runId: choice.runId }, "selecting traces");
     }
   });
 
@@ -112,11 +115,12 @@ export function registerCommands(
       "Clear Results",
     );
     if (confirm) {
-      const result = await running.sendRequest<ClearResultsResult>(CLEAR_RESULTS);
-      void vscode.window.showInformationMessage(
-        `ScoreLens: cleared results of ${String(result.cleared)} scorer versions.`,
-      );
-      ResultsPanel.refreshIfOpen();
+      const result = await ask(running, requests.clearResults, {}, "Clear Results");
+      if (result !== undefined) {
+        void vscode.window.showInformationMessage(
+          `ScoreLens: cleared results of ${String(result.cleared)} scorer versions.`,
+        );
+      }
     }
   });
 
@@ -126,48 +130,68 @@ export function registerCommands(
     if (!running || !folder || !needTrust()) {
       return;
     }
-    const files = await vscode.window.showOpenDialog({
-      title: "ScoreLens: pick an eval dataset",
-      defaultUri: folder.uri,
-      canSelectMany: false,
-      filters: { "Eval data": ["json", "jsonl", "csv"] },
-    });
-    const dataset = files?.[0];
+    const dataset = await pickDataset(folder);
     if (!dataset) {
       return;
     }
-    const { apps } = await running.sendRequest<ListAppsResult>(LIST_APPS);
-    if (apps.length === 0) {
+    const listed = await ask(running, requests.listApps, {}, "listing apps");
+    if (listed === undefined) {
+      return;
+    }
+    if (listed.apps.length === 0) {
       void vscode.window.showWarningMessage(
-        "ScoreLens found no @trace-decorated function in this workspace to run.",
+        "ScoreLens found no @trace function in this workspace to run. Decorate your app's " +
+          "entry function with @scorelens.trace (or @mlflow.trace), save, and try again.",
       );
       return;
     }
     const app = await vscode.window.showQuickPick(
-      apps.map((a) => ({ label: a.name, description: a.reference, reference: a.reference })),
-      { title: "ScoreLens: which app function should answer each row?" },
+      listed.apps.map((a) => ({ label: a.name, description: a.reference, reference: a.reference })),
+      { title: "ScoreLens: Generate Traces (2/2): which app function answers each row?" },
     );
     if (!app) {
       return;
     }
     const relative = path.relative(folder.uri.fsPath, dataset.fsPath);
+    const shown = relative.startsWith("..") ? dataset.fsPath : relative;
     const result = await vscode.window.withProgress(
       {
         location: vscode.ProgressLocation.Notification,
-        title: `Generating traces from ${relative}`,
+        title: `ScoreLens: running ${app.label} on ${shown}`,
         cancellable: true,
       },
       (_progress, token) =>
-        running.sendRequest<GenerateTracesResult>(
-          GENERATE_TRACES,
-          { dataset: relative, app: app.reference },
+        ask(
+          running,
+          requests.generateTraces,
+          { dataset: dataset.fsPath, app: app.reference },
+          "Generate Traces",
           token,
         ),
     );
-    const failed = result.failed > 0 ? ` (${String(result.failed)} failed)` : "";
-    void vscode.window.showInformationMessage(
-      `ScoreLens: ${String(result.traceCount)} traces generated${failed}.`,
-    );
-    status.showTraceSet({ runId: result.runId, traceCount: result.traceCount });
+    if (result === undefined) {
+      return;
+    }
+    const failed = result.failed > 0 ? `, ${String(result.failed)} of them failed` : "";
+    const message = `ScoreLens: ${String(result.traceCount)} traces generated from ${shown}${failed}.`;
+    if (result.failed > 0) {
+      void vscode.window.showWarningMessage(message);
+    } else {
+      void vscode.window.showInformationMessage(message);
+    }
   });
+}
+
+function rescoredMessage(scorers: ScorerSummary[]): string {
+  if (scorers.length === 0) {
+    return "ScoreLens: no @scorer functions found to re-score.";
+  }
+  const files = new Set(scorers.map((s) => s.uri)).size;
+  const traces = Math.max(...scorers.map((s) => s.total));
+  const errors = scorers.filter((s) => s.errors > 0 || s.message !== null).length;
+  const failing = errors > 0 ? `; ${String(errors)} with errors` : "";
+  return (
+    `ScoreLens: re-scored ${String(scorers.length)} scorers in ${String(files)} ` +
+    `file${files === 1 ? "" : "s"} on ${String(traces)} traces${failing}.`
+  );
 }

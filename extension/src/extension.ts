@@ -11,9 +11,11 @@ let session: Session | undefined;
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   context.subscriptions.push(outputChannel());
   const status = new TraceSetStatus();
-  session = new Session(context, {
+  const running = new Session(context, {
     onStatus: (params) => {
+      // Sent when the trace set or the stored results change: both change what the panel shows.
       status.showStatus(params);
+      ResultsPanel.refreshIfOpen();
     },
     onScoresChanged: () => {
       ResultsPanel.refreshIfOpen();
@@ -22,9 +24,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       status.showProblem(reason);
     },
   });
-  context.subscriptions.push(status, session);
-  registerCommands(context, session, status);
-  await session.start();
+  session = running;
+  context.subscriptions.push(status, running);
+  registerCommands(context, running);
+  context.subscriptions.push(
+    ResultsPanel.registerSerializer(context.extensionUri, () => running.languageClient),
+  );
+  await running.start();
 }
 
 export async function deactivate(): Promise<void> {

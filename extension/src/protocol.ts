@@ -1,6 +1,8 @@
 // ScoreLens's custom LSP protocol: every request and notification, with its payload types.
 // This file mirrors `server/scorelens/lsp/protocol.py` name for name; tests on both sides fail
-// when the two drift apart.
+// when the two drift apart. Callers use the typed `requests` and `notifications` at the end, so
+// params and results are checked by the compiler, never a bare method string.
+import { NotificationType, RequestType } from "vscode-languageserver-protocol";
 
 // -- shared shapes ------------------------------------------------------------------------------
 
@@ -49,6 +51,7 @@ export interface Cell {
   rationale: string | null;
   error: string | null;
   previous: unknown;
+  previousError: string | null;
   changed: boolean;
 }
 
@@ -61,6 +64,9 @@ export interface ResultRow {
 }
 
 // -- requests (client -> server) ----------------------------------------------------------------
+// Requests without a params interface take an empty object: always send one, so the request is
+// well-formed for any server (the ScoreLens server also answers one without params).
+export type NoParams = Record<string, never>;
 
 export const LIST_RUNS = "scorelens/listRuns";
 
@@ -221,6 +227,29 @@ export const REQUESTS = [
 ] as const;
 export const NOTIFICATIONS = [SCORES_CHANGED, STATUS] as const;
 
+// The typed declarations every caller uses: one per method, params and result together.
+export const requests = {
+  listRuns: new RequestType<NoParams, ListRunsResult, void>(LIST_RUNS),
+  listScorers: new RequestType<NoParams, ListScorersResult, void>(LIST_SCORERS),
+  listApps: new RequestType<NoParams, ListAppsResult, void>(LIST_APPS),
+  selectTraceSet: new RequestType<SelectTraceSetParams, TraceSet, void>(SELECT_TRACE_SET),
+  rescore: new RequestType<RescoreParams, RescoreResult, void>(RESCORE),
+  generateTraces: new RequestType<GenerateTracesParams, GenerateTracesResult, void>(
+    GENERATE_TRACES,
+  ),
+  resultRows: new RequestType<ResultRowsParams, ResultRowsResult, void>(RESULT_ROWS),
+  getTrace: new RequestType<GetTraceParams, GetTraceResult, void>(GET_TRACE),
+  clearResults: new RequestType<NoParams, ClearResultsResult, void>(CLEAR_RESULTS),
+} as const;
+
+export const notifications = {
+  scoresChanged: new NotificationType<ScoresChangedParams>(SCORES_CHANGED),
+  status: new NotificationType<StatusParams>(STATUS),
+} as const;
+
 // Client-side commands the server puts on code lenses; registered by the extension only.
+// The score command takes RescoreParams: one scorer ({uri, name}) or a whole file ({uri}).
 export const LENS_SCORE_COMMAND = "scorelens.lens.score";
 export const LENS_SHOW_RESULTS_COMMAND = "scorelens.lens.showResults";
+// The palette's Generate Traces…, on a scorer's lens while there is nothing to score.
+export const LENS_GENERATE_COMMAND = "scorelens.generateTraces";

@@ -7,7 +7,7 @@ import { findInterpreter, onInterpreterChange } from "./common/python";
 import { checkScorelens } from "./common/scorelensCheck";
 import { createClient } from "./common/server";
 import { readSettings, restartKey, SECTION } from "./common/settings";
-import { SCORES_CHANGED, type ScoresChangedParams, STATUS, type StatusParams } from "./protocol";
+import { notifications, type ScoresChangedParams, type StatusParams } from "./protocol";
 
 export interface SessionEvents {
   onStatus(status: StatusParams): void;
@@ -86,10 +86,10 @@ export class Session implements vscode.Disposable {
     }
     log(`scorelens ${check.version ?? "?"} found`);
     const client = createClient(python, folder);
-    client.onNotification(STATUS, (params: StatusParams) => {
+    client.onNotification(notifications.status, (params) => {
       this.events.onStatus(params);
     });
-    client.onNotification(SCORES_CHANGED, (params: ScoresChangedParams) => {
+    client.onNotification(notifications.scoresChanged, (params) => {
       this.events.onScoresChanged(params);
     });
     this.client = client;

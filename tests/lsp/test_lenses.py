@@ -10,7 +10,9 @@ from tests.lsp.conftest import SCORERS, Session, start
 
 async def test_lenses_before_and_after_scoring(lsp: Session) -> None:
     lsp.open("scorers.py")
-    assert await lsp.lenses("scorers.py") == ["▶ Score 3 traces"] * 3
+    assert await lsp.lenses("scorers.py") == ["▶ Score 3 traces"] * 3 + [
+        "▶ Score all 3 scorers of this file"
+    ]
 
     changed = await lsp.save("scorers.py", SCORERS)
     assert changed["workerCalled"] is True

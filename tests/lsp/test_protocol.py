@@ -36,7 +36,8 @@ async def test_runs_and_trace_set_selection(lsp: Session, openai_env: str) -> No
     everything = await lsp.request(protocol.SELECT_TRACE_SET, {"runId": None})
     assert everything == {"runId": None, "traceCount": 59}
     lsp.open("scorers.py")
-    assert (await lsp.lenses("scorers.py"))[0] == "▶ Score 59 traces"
+    # Scored on the new set right away (re-score on save is on), so the figures may be there.
+    assert "59 traces" in (await lsp.lenses("scorers.py"))[0]
 
 
 async def test_rescore_result_rows_and_trace(lsp: Session) -> None:
@@ -142,7 +143,9 @@ async def test_clear_results(lsp: Session, workspace: Path) -> None:
     await lsp.save("scorers.py", SCORERS)
     cleared = await lsp.request(protocol.CLEAR_RESULTS)
     assert cleared["cleared"] == 3
-    assert await lsp.lenses("scorers.py") == ["▶ Score 3 traces"] * 3
+    assert await lsp.lenses("scorers.py") == ["▶ Score 3 traces"] * 3 + [
+        "▶ Score all 3 scorers of this file"
+    ]
     assert not (workspace / ".scorelens" / "results").exists()
     # Traces are untouched.
     assert (await lsp.request(protocol.LIST_RUNS))["active"]["traceCount"] == 3

@@ -6,6 +6,7 @@ import {
   type ServerOptions,
   TransportKind,
 } from "vscode-languageclient/node";
+import { clientOutputChannel } from "./clientOutput";
 import { outputChannel } from "./logging";
 import { readSettings } from "./settings";
 
@@ -20,7 +21,7 @@ export function createClient(python: string, workspace: vscode.WorkspaceFolder):
   const clientOptions: LanguageClientOptions = {
     documentSelector: [{ scheme: "file", language: "python" }],
     workspaceFolder: workspace,
-    outputChannel: outputChannel(),
+    outputChannel: clientOutputChannel(outputChannel()),
     initializationOptions: {
       trackingUri: settings.trackingUri,
       scorerTimeoutSeconds: settings.scorerTimeoutSeconds,

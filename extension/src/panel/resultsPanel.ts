@@ -2,27 +2,22 @@
 import * as crypto from "node:crypto";
 import * as vscode from "vscode";
 import type { LanguageClient } from "vscode-languageclient/node";
-import {
-  GET_TRACE,
-  type GetTraceResult,
-  RESULT_ROWS,
-  type ResultRowsParams,
-  type ResultRowsResult,
-} from "../protocol";
+import { requests, type ResultRowsParams } from "../protocol";
 import { logError } from "../common/logging";
+import { endedByRestartOrCancel } from "../common/requestErrors";
 import { type FromWebview, isFromWebview, type Query, type ToWebview } from "./messages";
-import { initialQuery } from "./state";
+import { initialQuery, restoredQuery } from "./state";
+
+const VIEW_TYPE = "scorelens.results";
 
 export class ResultsPanel {
   private static current: ResultsPanel | undefined;
-  private query: Query;
 
   private constructor(
     private readonly panel: vscode.WebviewPanel,
     private readonly client: () => LanguageClient | undefined,
-    sortBy: string | null,
+    private query: Query,
   ) {
-    this.query = initialQuery(sortBy);
     panel.onDidDispose(() => {
       ResultsPanel.current = undefined;
     });
@@ -47,16 +42,38 @@ export class ResultsPanel {
       void existing.refresh();
       return existing;
     }
-    const media = vscode.Uri.joinPath(extensionUri, "media");
-    const dist = vscode.Uri.joinPath(extensionUri, "dist");
     const panel = vscode.window.createWebviewPanel(
-      "scorelens.results",
+      VIEW_TYPE,
       "ScoreLens Results",
       { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
-      { enableScripts: true, retainContextWhenHidden: true, localResourceRoots: [media, dist] },
+      { ...webviewOptions(extensionUri), retainContextWhenHidden: true },
     );
-    panel.webview.html = html(panel.webview, media, dist);
-    ResultsPanel.current = new ResultsPanel(panel, client, sortBy);
+    return ResultsPanel.adopt(panel, extensionUri, client, initialQuery(sortBy));
+  }
+
+  /** Brings the panel back after a window reload, with the filter, sort and page it had. */
+  static registerSerializer(
+    extensionUri: vscode.Uri,
+    client: () => LanguageClient | undefined,
+  ): vscode.Disposable {
+    return vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, {
+      deserializeWebviewPanel: (panel: vscode.WebviewPanel, state: unknown) => {
+        panel.webview.options = webviewOptions(extensionUri);
+        ResultsPanel.adopt(panel, extensionUri, client, restoredQuery(state));
+        return Promise.resolve();
+      },
+    });
+  }
+
+  private static adopt(
+    panel: vscode.WebviewPanel,
+    extensionUri: vscode.Uri,
+    client: () => LanguageClient | undefined,
+    query: Query,
+  ): ResultsPanel {
+    ResultsPanel.current?.panel.dispose();
+    panel.webview.html = html(panel.webview, extensionUri);
+    ResultsPanel.current = new ResultsPanel(panel, client, query);
     return ResultsPanel.current;
   }
 
@@ -92,9 +109,12 @@ export class ResultsPanel {
     }
     const params: ResultRowsParams = { ...this.query };
     try {
-      const result = await client.sendRequest<ResultRowsResult>(RESULT_ROWS, params);
+      const result = await client.sendRequest(requests.resultRows, params);
       this.post({ type: "rows", query: this.query, result });
     } catch (error) {
+      if (endedByRestartOrCancel(error)) {
+        return; // the restarted server's first status notification refreshes the panel
+      }
       logError(`resultRows failed: ${String(error)}`);
       this.post({ type: "error", message: `Could not load results: ${String(error)}` });
     }
@@ -106,7 +126,7 @@ export class ResultsPanel {
       return;
     }
     try {
-      const result = await client.sendRequest<GetTraceResult>(GET_TRACE, { traceId });
+      const result = await client.sendRequest(requests.getTrace, { traceId });
       this.post({ type: "trace", trace: result.trace });
     } catch (error) {
       this.post({ type: "error", message: `Could not load trace ${traceId}: ${String(error)}` });
@@ -114,7 +134,19 @@ export class ResultsPanel {
   }
 }
 
-function html(webview: vscode.Webview, media: vscode.Uri, dist: vscode.Uri): string {
+function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions {
+  return {
+    enableScripts: true,
+    localResourceRoots: [
+      vscode.Uri.joinPath(extensionUri, "media"),
+      vscode.Uri.joinPath(extensionUri, "dist"),
+    ],
+  };
+}
+
+function html(webview: vscode.Webview, extensionUri: vscode.Uri): string {
+  const media = vscode.Uri.joinPath(extensionUri, "media");
+  const dist = vscode.Uri.joinPath(extensionUri, "dist");
   const nonce = crypto.randomBytes(16).toString("base64");
   const css = webview.asWebviewUri(vscode.Uri.joinPath(media, "panel.css")).toString();
   const script = webview.asWebviewUri(vscode.Uri.joinPath(dist, "webview.js")).toString();

@@ -8,6 +8,29 @@ export function initialQuery(sortBy: string | null = null): Query {
   return { filter: "all", offset: 0, limit: PAGE_SIZE, sortBy, descending: false };
 }
 
+const FILTERS: readonly RowFilter[] = ["all", "failing", "errors", "changed"];
+
+/** The query a reloaded panel saved (webview state is untyped JSON); defaults where it is off. */
+export function restoredQuery(state: unknown): Query {
+  const saved = (typeof state === "object" && state !== null ? state : {}) as Record<
+    string,
+    unknown
+  >;
+  const query = (typeof saved.query === "object" && saved.query !== null ? saved.query : {}) as {
+    [K in keyof Query]?: unknown;
+  };
+  const fallback = initialQuery();
+  const count = (value: unknown, otherwise: number) =>
+    typeof value === "number" && Number.isInteger(value) && value >= 0 ? value : otherwise;
+  return {
+    filter: FILTERS.find((f) => f === query.filter) ?? fallback.filter,
+    offset: count(query.offset, fallback.offset),
+    limit: count(query.limit, 0) > 0 ? count(query.limit, PAGE_SIZE) : PAGE_SIZE,
+    sortBy: typeof query.sortBy === "string" ? query.sortBy : null,
+    descending: query.descending === true,
+  };
+}
+
 export function withFilter(query: Query, filter: RowFilter): Query {
   return { ...query, filter, offset: 0 };
 }

@@ -6,6 +6,8 @@ import { escapeHtml, renderTable, renderTrace } from "./render";
 
 interface VsCodeApi {
   postMessage(message: FromWebview): void;
+  // Kept by VS Code across a window reload and handed to the panel serializer.
+  setState(state: { query: Query }): void;
 }
 declare function acquireVsCodeApi(): VsCodeApi;
 
@@ -13,6 +15,8 @@ const vscode = acquireVsCodeApi();
 const root = document.getElementById("root") as HTMLElement;
 let query: Query | undefined;
 let result: ResultRowsResult | undefined;
+// The row whose trace is open, to put the focus back on it when returning to the table.
+let openedTraceId: string | undefined;
 
 function send(next: Query): void {
   vscode.postMessage({ type: "query", query: next });
@@ -20,6 +24,7 @@ function send(next: Query): void {
 
 function openTrace(traceId: string | undefined): void {
   if (traceId !== undefined) {
+    openedTraceId = traceId;
     vscode.postMessage({ type: "openTrace", traceId });
   }
 }
@@ -68,7 +73,15 @@ window.addEventListener("message", (event: MessageEvent<ToWebview>) => {
   if (message.type === "rows") {
     query = message.query;
     result = message.result;
+    vscode.setState({ query });
     root.innerHTML = renderTable(message.result, message.query);
+    if (openedTraceId !== undefined) {
+      const row = Array.from(root.querySelectorAll<HTMLElement>("tr.row")).find(
+        (r) => r.dataset.trace === openedTraceId,
+      );
+      openedTraceId = undefined;
+      row?.focus();
+    }
   } else if (message.type === "trace") {
     root.innerHTML = renderTrace(message.trace);
     document.getElementById("back")?.focus();

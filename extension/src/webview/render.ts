@@ -81,9 +81,8 @@ function renderCell(cell: Cell | undefined): string {
     return `<td class="missing">–</td>`;
   }
   const shown = cell.error !== null ? "error" : formatValue(cell.value);
-  const change = cell.changed
-    ? `<span class="changed">${escapeHtml(formatValue(cell.previous))} → </span>`
-    : "";
+  const before = cell.previousError !== null ? "error" : formatValue(cell.previous);
+  const change = cell.changed ? `<span class="changed">${escapeHtml(before)} → </span>` : "";
   const detail = [
     cell.error !== null ? `<div class="detail error-text">${escapeHtml(cell.error)}</div>` : "",
     cell.rationale !== null ? `<div class="detail">${escapeHtml(cell.rationale)}</div>` : "",
@@ -117,10 +116,12 @@ export function renderTable(result: ResultRowsResult, query: Query): string {
     .map(
       (row) =>
         `<tr class="row" tabindex="0" data-trace="${escapeHtml(row.traceId)}">` +
-        `<td class="trace-id" title="${escapeHtml(row.traceId)}">${escapeHtml(row.traceId.slice(0, 11))}…</td>` +
-        `<td><div class="preview">${escapeHtml(row.inputPreview)}</div></td>` +
-        `<td><div class="preview">${escapeHtml(row.outputPreview)}</div></td>` +
+        `<td class="trace-id" title="${escapeHtml(row.traceId)}">` +
+        `<span class="id">${escapeHtml(row.traceId)}</span></td>` +
+        // Scorer columns before the previews, so a narrow panel still shows them.
         result.columns.map((c) => renderCell(row.cells[c.name])).join("") +
+        `<td class="preview-cell"><div class="preview">${escapeHtml(row.inputPreview)}</div></td>` +
+        `<td class="preview-cell"><div class="preview">${escapeHtml(row.outputPreview)}</div></td>` +
         `</tr>`,
     )
     .join("");
@@ -131,7 +132,8 @@ export function renderTable(result: ResultRowsResult, query: Query): string {
     `<span class="pager"><button data-page="prev"${atStart ? " disabled" : ""}>‹ Prev</button>` +
     `<span id="page-label">${pageLabel(query, result.total, result.rows.length)}</span>` +
     `<button data-page="next"${atEnd ? " disabled" : ""}>Next ›</button></span></div>` +
-    `<table id="results"><thead><tr><th>trace</th><th>input</th><th>output</th>${headers}</tr></thead>` +
+    `<table id="results"><thead><tr><th>trace</th>${headers}` +
+    `<th class="preview-cell">input</th><th class="preview-cell">output</th></tr></thead>` +
     `<tbody>${rows}</tbody></table>`
   );
 }

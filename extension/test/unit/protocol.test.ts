@@ -72,9 +72,18 @@ test("every payload type has the same fields on both sides", () => {
 
 test("lens command ids match the server's", () => {
   const lenses = readFileSync(lensesFile, "utf8");
-  assert.match(lenses, new RegExp(`LENS_SCORE_COMMAND = "${protocol.LENS_SCORE_COMMAND}"`));
-  assert.match(
-    lenses,
-    new RegExp(`LENS_SHOW_RESULTS_COMMAND = "${protocol.LENS_SHOW_RESULTS_COMMAND}"`),
-  );
+  for (const name of [
+    "LENS_SCORE_COMMAND",
+    "LENS_SHOW_RESULTS_COMMAND",
+    "LENS_GENERATE_COMMAND",
+  ] as const) {
+    assert.match(lenses, new RegExp(`^${name} = "${protocol[name]}"$`, "m"), name);
+  }
+});
+
+test("every method has one typed declaration, and nothing else is declared", () => {
+  const requestMethods = Object.values(protocol.requests).map((r) => r.method);
+  assert.deepEqual(requestMethods.slice().sort(), [...protocol.REQUESTS].sort());
+  const notificationMethods = Object.values(protocol.notifications).map((n) => n.method);
+  assert.deepEqual(notificationMethods.slice().sort(), [...protocol.NOTIFICATIONS].sort());
 });

@@ -36,8 +36,22 @@ const result: ResultRowsResult = {
       outputPreview: "<b>bold</b>",
       state: "OK",
       cells: {
-        ok: { value: true, rationale: HOSTILE, error: null, previous: false, changed: true },
-        length: { value: 12.5, rationale: null, error: null, previous: null, changed: false },
+        ok: {
+          value: true,
+          rationale: HOSTILE,
+          error: null,
+          previous: false,
+          previousError: null,
+          changed: true,
+        },
+        length: {
+          value: 12.5,
+          rationale: null,
+          error: null,
+          previous: null,
+          previousError: "ZeroDivisionError: division by zero",
+          changed: true,
+        },
       },
     },
     {
@@ -46,12 +60,20 @@ const result: ResultRowsResult = {
       outputPreview: "a",
       state: "OK",
       cells: {
-        ok: { value: false, rationale: null, error: null, previous: null, changed: false },
+        ok: {
+          value: false,
+          rationale: null,
+          error: null,
+          previous: null,
+          previousError: null,
+          changed: false,
+        },
         length: {
           value: null,
           rationale: null,
           error: "KeyError: '<x>'",
           previous: null,
+          previousError: null,
           changed: false,
         },
       },
@@ -85,6 +107,32 @@ test("booleans are coloured, changes show old and new, headers sort", () => {
   assert.match(html, /1\/1 pass · 1 errors/);
   assert.match(html, /mean 12\.5/);
   assert.match(html, /data-page="prev" disabled/);
+});
+
+test("a value that was an error under the previous version says so", () => {
+  const html = renderTable(result, initialQuery());
+  assert.match(html, /<td class=""><span class="changed">error → <\/span>12\.5/);
+});
+
+test("scorer columns come before the input and output previews", () => {
+  const html = renderTable(result, initialQuery());
+  const header = html.slice(html.indexOf("<thead>"), html.indexOf("</thead>"));
+  const order = ["trace", 'data-sort="ok"', 'data-sort="length"', ">input<", ">output<"].map((s) =>
+    header.indexOf(s),
+  );
+  assert.ok(
+    order.every((at) => at >= 0),
+    String(order),
+  );
+  assert.deepEqual(
+    order,
+    order.slice().sort((a, b) => a - b),
+  );
+  const firstRow = html.slice(
+    html.indexOf('<tr class="row"'),
+    html.indexOf("</tr>", html.indexOf('<tr class="row"')),
+  );
+  assert.ok(firstRow.indexOf('class="pass"') < firstRow.indexOf('class="preview"'));
 });
 
 test("the trace view shows the span tree with escaped inputs and outputs", () => {

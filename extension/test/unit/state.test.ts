@@ -6,6 +6,7 @@ import {
   pageLabel,
   PAGE_SIZE,
   previousPage,
+  restoredQuery,
   toggleSort,
   withFilter,
 } from "../../src/panel/state";
@@ -39,4 +40,14 @@ test("paging stays within the rows", () => {
   assert.equal(previousPage(first).offset, 0);
   assert.equal(pageLabel(third, 120, 20), "101–120 of 120");
   assert.equal(pageLabel(first, 0, 0), "No rows");
+});
+
+test("a reloaded panel gets back its saved query, and defaults for anything off", () => {
+  const saved = { filter: "failing", offset: 50, limit: 50, sortBy: "length", descending: true };
+  assert.deepEqual(restoredQuery({ query: saved }), saved);
+  assert.deepEqual(restoredQuery(undefined), initialQuery());
+  assert.deepEqual(
+    restoredQuery({ query: { filter: "bogus", offset: -3, limit: "x", sortBy: 5, descending: 1 } }),
+    initialQuery(),
+  );
 });

@@ -11,6 +11,8 @@ from scorelens.lsp.summaries import format_delta, format_number
 # Client-side commands (never listed in the palette), so they cannot collide with user commands.
 LENS_SCORE_COMMAND = "scorelens.lens.score"
 LENS_SHOW_RESULTS_COMMAND = "scorelens.lens.showResults"
+# The palette's Generate Traces…: the next step when there is nothing to score yet.
+LENS_GENERATE_COMMAND = "scorelens.generateTraces"
 
 
 def title(summary: ScorerSummary) -> str:
@@ -23,7 +25,11 @@ def title(summary: ScorerSummary) -> str:
     if summary["message"] is not None:
         return f"{name} · ⚠ {summary['message']}"
     if state == "unscored":
-        return f"▶ Score {total} traces" if total else f"{name} · no stored traces yet"
+        return (
+            f"▶ Score {total} traces"
+            if total
+            else f"{name} · no stored traces yet · ▶ Generate Traces…"
+        )
     parts = [name]
     if summary["passed"] is not None and summary["failed"] is not None:
         judged = summary["passed"] + summary["failed"]
@@ -54,23 +60,38 @@ def _previous_passes(summary: ScorerSummary, judged: int) -> float | None:
     return round(mean["previous"] * judged)
 
 
-def lenses(scorer: ScorerDef, summary: ScorerSummary) -> list[types.CodeLens]:
-    where = types.Range(
+def _where(scorer: ScorerDef) -> types.Range:
+    return types.Range(
         start=types.Position(line=scorer.decorator_line, character=0),
         end=types.Position(line=scorer.decorator_line, character=0),
     )
+
+
+def lenses(scorer: ScorerDef, summary: ScorerSummary, apps_found: int) -> list[types.CodeLens]:
+    where = _where(scorer)
     ref = {"uri": summary["uri"], "name": summary["name"]}
-    main_command = (
-        LENS_SCORE_COMMAND
-        if summary["state"] in ("unscored", "error")
-        else LENS_SHOW_RESULTS_COMMAND
-    )
-    out = [
-        types.CodeLens(
-            range=where,
-            command=types.Command(title=title(summary), command=main_command, arguments=[ref]),
+    if summary["state"] == "unscored" and summary["total"] == 0:
+        main = types.Command(
+            title=title(summary),
+            command=LENS_GENERATE_COMMAND,
+            tooltip=(
+                "Generate Traces: run an @trace app over an eval dataset to record traces to score"
+                if apps_found
+                else "No @trace function in this workspace yet: decorate your app's entry "
+                "function with @scorelens.trace (or @mlflow.trace), then Generate Traces"
+            ),
         )
-    ]
+    else:
+        main = types.Command(
+            title=title(summary),
+            command=(
+                LENS_SCORE_COMMAND
+                if summary["state"] in ("unscored", "error")
+                else LENS_SHOW_RESULTS_COMMAND
+            ),
+            arguments=[ref],
+        )
+    out = [types.CodeLens(range=where, command=main)]
     if summary["state"] == "scored":
         out.append(
             types.CodeLens(
@@ -81,3 +102,16 @@ def lenses(scorer: ScorerDef, summary: ScorerSummary) -> list[types.CodeLens]:
             )
         )
     return out
+
+
+def score_file_lens(scorer: ScorerDef, uri: str, count: int, total: int) -> types.CodeLens:
+    """One click for every unscored scorer of the file, instead of one click each."""
+    return types.CodeLens(
+        range=_where(scorer),
+        command=types.Command(
+            title=f"▶ Score all {count} scorers of this file",
+            command=LENS_SCORE_COMMAND,
+            arguments=[{"uri": uri}],
+            tooltip=f"Run every unscored scorer of this file on the {total} active traces",
+        ),
+    )

@@ -20,12 +20,16 @@ def _cell(rows: Rows, previous: Rows | None, trace_id: str, name: str) -> Cell |
     row = mine[0]
     before = primary_value(previous, trace_id, name)
     known_before = previous is not None and trace_id in previous
+    earlier = primary_rows(previous.get(trace_id, []), name) if previous is not None else []
+    previous_error = earlier[0]["error"] if earlier else None
     return {
         "value": row["value"],
         "rationale": row["rationale"],
         "error": row["error"],
         "previous": before,
-        "changed": known_before and before != row["value"],
+        "previousError": previous_error,
+        "changed": known_before
+        and (before != row["value"] or (previous_error is None) != (row["error"] is None)),
     }
 
 

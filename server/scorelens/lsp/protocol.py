@@ -56,6 +56,7 @@ class Cell(TypedDict):
     rationale: str | None
     error: str | None
     previous: Any  # this trace's value under the previous version; None when unknown
+    previousError: str | None  # the previous version failed on this trace, with this error
     changed: bool
 
 
@@ -68,6 +69,8 @@ class ResultRow(TypedDict):
 
 
 # -- requests (client -> server) --------------------------------------------------------------
+# A request without a params type here (listRuns, listScorers, listApps, clearResults) takes an
+# empty object; the server also answers it when `params` is left out, as JSON-RPC allows.
 
 LIST_RUNS = "scorelens/listRuns"
 
@@ -109,6 +112,8 @@ RESCORE = "scorelens/rescore"
 
 
 class RescoreParams(TypedDict, total=False):
+    """Also the argument of the `scorelens.lens.score` lens command."""
+
     uri: str  # a scorer file; omitted: every scorer file in the workspace
     name: str  # one scorer of that file; omitted: all of them
 

@@ -13,12 +13,14 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from lsprotocol import types
+from pygls.exceptions import JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
 import scorelens
 from scorelens.lsp import diagnostics, hover, lenses, panel, protocol
-from scorelens.lsp.discovery import scan_source
+from scorelens.lsp.discovery import ScorerDef, scan_source
+from scorelens.lsp.rpc import AnsweredRequestError, ScoreLensProtocol
 from scorelens.lsp.scoring import RunReport, ScoringService
 from scorelens.lsp.settings import Settings
 from scorelens.lsp.worker_client import WorkerClient
@@ -38,15 +40,24 @@ def plain(value: Any) -> Any:
     return value
 
 
+class Superseded(Exception):
+    """A file's scoring run was cancelled because a newer run of the same file started."""
+
+
 class ScoreLensServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__("scorelens", scorelens.__version__)
+        super().__init__("scorelens", scorelens.__version__, protocol_cls=ScoreLensProtocol)
         self.settings = Settings()
         self.workspace_root = os.getcwd()
         self._service: ScoringService | None = None
         self.dirty: set[str] = set()  # paths with unsaved edits
+        self.saved_text: dict[str, str] = {}  # what is on disk, to tell a revert from an edit
+        # The trace set the client was last told about; a change is announced once.
+        self.announced_set: tuple[str | None, int, int] | None = None
+        self.auto_scoring: asyncio.Task[list[RunReport]] | None = None
         self.file_tasks: dict[str, asyncio.Task[Any]] = {}
         self.progress_tasks: dict[str, asyncio.Task[Any]] = {}
+        self.superseded: set[asyncio.Task[Any]] = set()  # runs cancelled by a newer run
         self.background: asyncio.Future[None] | None = None
 
     @property
@@ -68,6 +79,11 @@ class ScoreLensServer(LanguageServer):
         return service
 
     async def reset_service(self) -> None:
+        # Runs in flight belong to the old service and its worker: end them first.
+        running = [t for t in (self.auto_scoring, *self.file_tasks.values()) if t is not None]
+        for task in running:
+            task.cancel()
+        await asyncio.gather(*running, return_exceptions=True)
         if self._service is not None:
             await self._service.worker.stop()
         self._service = None
@@ -80,8 +96,59 @@ class ScoreLensServer(LanguageServer):
         self.background = asyncio.ensure_future(warm())
 
     def send_status(self, state: str, message: str) -> None:
+        self.announced_set = self._trace_set_key()
         params = {"state": state, "message": message, "traceSet": _trace_set(self)}
         self.protocol.notify(protocol.STATUS, params)
+
+    def _trace_set_key(self) -> tuple[str | None, int, int]:
+        trace_set = self.service.trace_set
+        ids = trace_set.trace_ids()
+        return (trace_set.run_id, len(ids), trace_set.generation)
+
+    def follow_trace_set(self, score: bool = True) -> bool:
+        """Tell the client when the active trace set changed (a CLI run, a generation, a
+        selection); then, with re-score on save on, score every scorer on the new traces.
+        True when it changed."""
+        if self._trace_set_key() == self.announced_set:
+            return False
+        self.send_status("ready", "trace set changed")
+        for path in list(self.service.files):
+            self.publish(path)
+        self.refresh_lenses()
+        wanted = score and self.settings.rescore_on_save and self.settings.trusted
+        if wanted and self.service.trace_set.trace_ids():
+            if self.auto_scoring is not None:
+                self.auto_scoring.cancel()
+            self.auto_scoring = asyncio.ensure_future(self.score_everything())
+        return True
+
+    async def score_everything(self, force: bool = False) -> list[RunReport]:
+        """Score every scorer file: all versions again when forced, else what lacks results."""
+        reports = []
+        for state in self.service.scorer_files():
+            try:
+                reports.append(await self.score_file(state.path, force=force))
+            except Superseded as superseded:
+                self.log(str(superseded))
+        return reports
+
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        if isinstance(error, AnsweredRequestError):
+            self.log(str(error))  # the request itself was answered with this error
+            return
+        super().report_server_error(error, source)
+
+    def remember_saved(self, path: str, text: str | None) -> None:
+        if text is None:
+            self.saved_text.pop(path, None)
+        else:
+            self.saved_text[path] = text
+
+    def mark_dirty(self, path: str, text: str) -> None:
+        if self.saved_text.get(path) == text:
+            self.dirty.discard(path)
+        else:
+            self.dirty.add(path)
 
     def log(self, message: str) -> None:
         logger.info(message)
@@ -165,6 +232,7 @@ class ScoreLensServer(LanguageServer):
         """Score a file; a newer run of the same file cancels this one."""
         previous = self.file_tasks.get(path)
         if previous is not None and not previous.done():
+            self.superseded.add(previous)
             previous.cancel()
         self.service.refresh_file(path)
         self.refresh_lenses()
@@ -177,7 +245,12 @@ class ScoreLensServer(LanguageServer):
         self.file_tasks[path] = task
         try:
             report = await task
+        except asyncio.CancelledError:
+            if task in self.superseded:
+                raise Superseded(f"scoring {path} gave way to a newer run of it") from None
+            raise
         finally:
+            self.superseded.discard(task)
             if self.file_tasks.get(path) is task:
                 del self.file_tasks[path]
         self.publish(path)
@@ -250,7 +323,8 @@ async def on_configuration(ls: ScoreLensServer, params: types.DidChangeConfigura
 def on_open(ls: ScoreLensServer, params: types.DidOpenTextDocumentParams) -> None:
     path = to_fs_path(params.text_document.uri)
     if path:
-        ls.dirty.discard(path)
+        ls.remember_saved(path, _read_text(path))
+        ls.mark_dirty(path, params.text_document.text)
         ls.service.refresh_file(path)
         ls.publish(path)
 
@@ -259,7 +333,8 @@ def on_open(ls: ScoreLensServer, params: types.DidOpenTextDocumentParams) -> Non
 def on_change(ls: ScoreLensServer, params: types.DidChangeTextDocumentParams) -> None:
     path = to_fs_path(params.text_document.uri)
     if path:
-        ls.dirty.add(path)
+        # An undo back to the saved text or File: Revert File leaves it clean, not edited.
+        ls.mark_dirty(path, ls.workspace.get_text_document(params.text_document.uri).source)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
@@ -267,6 +342,7 @@ def on_close(ls: ScoreLensServer, params: types.DidCloseTextDocumentParams) -> N
     path = to_fs_path(params.text_document.uri)
     if path:
         ls.dirty.discard(path)
+        ls.saved_text.pop(path, None)
 
 
 @server.feature(
@@ -277,15 +353,26 @@ async def on_save(ls: ScoreLensServer, params: types.DidSaveTextDocumentParams) 
     if not path:
         return
     ls.dirty.discard(path)
+    ls.remember_saved(path, _read_text(path))
     if ls.settings.rescore_on_save:
         try:
             await ls.score_file(path)
+        except Superseded as superseded:
+            ls.log(str(superseded))
         except asyncio.CancelledError:
-            ls.log(f"scoring {path} was cancelled (a newer save, or the user)")
+            ls.log(f"scoring {path} was cancelled")
     else:
         ls.service.refresh_file(path)
         ls.publish(path)
         ls.refresh_lenses()
+
+
+def _read_text(path: str) -> str | None:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
@@ -296,7 +383,7 @@ def on_watched_files(ls: ScoreLensServer, params: types.DidChangeWatchedFilesPar
         if not path:
             continue
         if path.startswith(store_root):
-            continue  # new traces: the trace set notices on its next use
+            continue  # new traces: followed below, once for the whole batch
         if path.endswith(".py"):
             if change.type == types.FileChangeType.Deleted:
                 ls.service.files.pop(path, None)
@@ -304,6 +391,7 @@ def on_watched_files(ls: ScoreLensServer, params: types.DidChangeWatchedFilesPar
                 ls.service.refresh_file(path)
             ls.publish(path)
     ls.refresh_lenses()
+    ls.follow_trace_set()
 
 
 @server.feature(types.TEXT_DOCUMENT_CODE_LENS)
@@ -321,7 +409,9 @@ def on_code_lens(ls: ScoreLensServer, params: types.CodeLensParams) -> list[type
         if edited.syntax_error is None:
             current = edited
     saved = {s.name: s for s in state.scan.scorers}
+    apps_found = sum(len(f.scan.apps) for f in ls.service.files.values())
     out: list[types.CodeLens] = []
+    unscored: list[tuple[ScorerDef, protocol.ScorerSummary]] = []
     for scorer in current.scorers:
         saved_def = saved.get(scorer.name)
         if saved_def is None:
@@ -337,7 +427,14 @@ def on_code_lens(ls: ScoreLensServer, params: types.CodeLensParams) -> list[type
             )
             continue
         summary = ls.service.summary(state, saved_def, dirty, params.text_document.uri)
-        out.extend(lenses.lenses(scorer, summary))
+        out.extend(lenses.lenses(scorer, summary, apps_found))
+        if summary["state"] == "unscored" and summary["total"] > 0:
+            unscored.append((scorer, summary))
+    if len(unscored) > 1:
+        first, summary = unscored[0]
+        out.append(
+            lenses.score_file_lens(first, params.text_document.uri, len(unscored), summary["total"])
+        )
     return out
 
 
@@ -374,6 +471,21 @@ async def on_shutdown(ls: ScoreLensServer, params: None) -> None:
 
 
 # -- the custom protocol ------------------------------------------------------------------------
+
+
+def _args(params: Any) -> dict[str, Any]:
+    args = plain(params)
+    if args is None:
+        return {}
+    if not isinstance(args, dict):
+        raise JsonRpcInvalidParams(f"params must be an object, not {type(args).__name__}")
+    return args
+
+
+def _required(args: dict[str, Any], name: str, method: str) -> Any:
+    if name not in args:
+        raise JsonRpcInvalidParams(f"{method} needs params.{name}")
+    return args[name]
 
 
 def _trace_set(ls: ScoreLensServer) -> protocol.TraceSet:
@@ -427,41 +539,43 @@ def list_apps(ls: ScoreLensServer, params: Any) -> protocol.ListAppsResult:
 
 @server.feature(protocol.SELECT_TRACE_SET)
 def select_trace_set(ls: ScoreLensServer, params: Any) -> protocol.TraceSet:
-    args = plain(params) or {}
-    ls.service.trace_set.select(args.get("runId"))
-    for path in list(ls.service.files):
-        ls.publish(path)
-    ls.refresh_lenses()
+    run_id = _required(_args(params), "runId", protocol.SELECT_TRACE_SET)
+    ls.service.trace_set.select(None if run_id is None else str(run_id))
+    ls.follow_trace_set()
     return _trace_set(ls)
 
 
 @server.feature(protocol.RESCORE)
 async def rescore(ls: ScoreLensServer, params: Any) -> protocol.RescoreResult:
-    args = plain(params) or {}
-    if args.get("uri"):
-        paths = [to_fs_path(args["uri"]) or args["uri"]]
-    else:
-        paths = [s.path for s in ls.service.scorer_files()]
+    args = _args(params)
     names = [args["name"]] if args.get("name") else None
+    if args.get("uri"):
+        path = os.path.abspath(to_fs_path(args["uri"]) or args["uri"])
+        await ls.score_file(path, names, force=True)
+        paths = [path]
+    else:
+        paths = [r.path for r in await ls.score_everything(force=True)]
     out: list[protocol.ScorerSummary] = []
     for path in paths:
-        await ls.score_file(os.path.abspath(path), names, force=True)
         out.extend(s for s in ls.service.summaries(path) if names is None or s["name"] in names)
     return {"scorers": out}
 
 
 @server.feature(protocol.GENERATE_TRACES)
 async def generate_traces(ls: ScoreLensServer, params: Any) -> protocol.GenerateTracesResult:
-    args = plain(params) or {}
+    args = _args(params)
+    dataset = os.path.join(
+        ls.workspace_root, str(_required(args, "dataset", protocol.GENERATE_TRACES))
+    )
+    app = str(_required(args, "app", protocol.GENERATE_TRACES))
     if not ls.settings.trusted:
         raise ValueError("the workspace is not trusted, so ScoreLens does not run its code")
-    dataset = os.path.join(ls.workspace_root, args["dataset"])
     request = {
         "kind": "generate",
         "store": ls.service.store.root,
         "workspace": ls.workspace_root,
         "dataset": dataset,
-        "app": args["app"],
+        "app": app,
     }
     # An app may legitimately take long; only silence longer than the timeout counts as a hang.
     answer = await ls.with_progress(
@@ -472,7 +586,9 @@ async def generate_traces(ls: ScoreLensServer, params: Any) -> protocol.Generate
     )
     if answer.get("kind") == "failed":
         raise ValueError(answer["error"])
-    ls.refresh_lenses()
+    # Whoever generates traces wants to see them, whatever set was chosen before.
+    ls.service.trace_set.follow_latest()
+    ls.follow_trace_set()
     return {
         "runId": answer["runId"],
         "traceCount": answer["traceCount"],
@@ -482,7 +598,7 @@ async def generate_traces(ls: ScoreLensServer, params: Any) -> protocol.Generate
 
 @server.feature(protocol.RESULT_ROWS)
 def result_rows(ls: ScoreLensServer, params: Any) -> protocol.ResultRowsResult:
-    args = plain(params) or {}
+    args = _args(params)
     service = ls.service
     wanted = args.get("scorers")
     columns = []
@@ -522,7 +638,7 @@ def result_rows(ls: ScoreLensServer, params: Any) -> protocol.ResultRowsResult:
 
 @server.feature(protocol.GET_TRACE)
 def get_trace(ls: ScoreLensServer, params: Any) -> protocol.GetTraceResult:
-    trace_id = (plain(params) or {}).get("traceId")
+    trace_id = _required(_args(params), "traceId", protocol.GET_TRACE)
     trace = ls.service.trace_set.find(str(trace_id))
     if trace is None:
         raise ValueError(f"no trace {trace_id} in {ls.service.store.root}")
@@ -535,6 +651,8 @@ def clear_results(ls: ScoreLensServer, params: Any) -> protocol.ClearResultsResu
     for path in list(ls.service.files):
         ls.publish(path)
     ls.refresh_lenses()
+    # Results are gone, not traces, so nothing is scored again: that would undo the clear.
+    ls.send_status("ready", f"cleared the results of {cleared} scorer versions")
     return {"cleared": cleared}
 
 

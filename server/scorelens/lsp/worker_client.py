@@ -92,8 +92,13 @@ class WorkerClient:
             assert process.stdin is not None and process.stdout is not None
             request_id = next(self._ids)
             payload = {**message, "id": request_id}
-            process.stdin.write((json.dumps(payload) + "\n").encode())
-            await process.stdin.drain()
+            try:
+                process.stdin.write((json.dumps(payload) + "\n").encode())
+                await process.stdin.drain()
+            except (ConnectionResetError, BrokenPipeError):
+                # It died between requests (or is being stopped): a crash, not a server error.
+                await process.wait()
+                raise WorkerCrashed(process.returncode, None, list(self._stderr_tail)) from None
             self.requests_sent += 1
             scorer: str | None = None
             try:
