@@ -73,7 +73,7 @@ def test_generate_with_a_failing_row_reports_it(workdir: Path, tmp_path: Path) -
         cwd=workdir,
         env={"SCORELENS_SAMPLE_MAX_RETRIES": "0"},
     )
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 1, result.stderr
     assert "Generated 2 traces" in result.stdout and "(1 failed)" in result.stdout
     assert "InternalServerError" in result.stdout
 

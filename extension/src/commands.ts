@@ -90,7 +90,10 @@ export function registerCommands(context: vscode.ExtensionContext, session: Sess
       },
       ...listed.runs.map((run) => ({
         label: `$(history) ${run.name}`,
-        description: `${String(run.traceCount)} traces · ${new Date(run.startTime).toLocaleString()}`,
+        description:
+          `${String(run.traceCount)} traces · ${new Date(run.startTime).toLocaleString()}` +
+          // An unfinished run (FAILED, KILLED, still RUNNING) may hold only some of its rows.
+          (run.status === "FINISHED" ? "" : ` · ${run.status}`),
         detail: `run ${run.runId}${run.runId === listed.active.runId ? " · active" : ""}`,
         runId: run.runId,
       })),

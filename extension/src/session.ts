@@ -3,6 +3,7 @@ import * as vscode from "vscode";
 import type { LanguageClient } from "vscode-languageclient/node";
 import { bundledWheel, installScorelens } from "./common/install";
 import { log, logError } from "./common/logging";
+import { processFolder } from "./common/processFolder";
 import { findInterpreter, onInterpreterChange } from "./common/python";
 import { checkScorelens } from "./common/scorelensCheck";
 import { createClient } from "./common/server";
@@ -78,14 +79,15 @@ export class Session implements vscode.Disposable {
     this.settingsKey = restartKey(readSettings(folder.uri));
     const python = await findInterpreter(folder.uri);
     log(`Python interpreter: ${python}`);
-    const check = await checkScorelens(python);
+    const cwd = await processFolder(this.context);
+    const check = await checkScorelens(python, [], cwd);
     if (!check.ok) {
       // Not awaited: installing restarts the session, which must not wait on this start.
-      void this.offerInstall(python, check.problem ?? "scorelens is missing");
+      void this.offerInstall(python, check.problem ?? "scorelens is missing", cwd);
       return;
     }
     log(`scorelens ${check.version ?? "?"} found`);
-    const client = createClient(python, folder);
+    const client = createClient(python, folder, cwd);
     client.onNotification(notifications.status, (params) => {
       this.events.onStatus(params);
     });
@@ -102,7 +104,7 @@ export class Session implements vscode.Disposable {
     }
   }
 
-  private async offerInstall(python: string, problem: string): Promise<void> {
+  private async offerInstall(python: string, problem: string, cwd: string): Promise<void> {
     const message = `ScoreLens needs the scorelens package in ${python}: ${problem}`;
     logError(message);
     this.events.onStopped("scorelens is not installed");
@@ -119,7 +121,7 @@ export class Session implements vscode.Disposable {
     if (choice === "Show Log") {
       void vscode.commands.executeCommand("scorelens.showLog");
     } else if (choice === "Install scorelens") {
-      if (await installScorelens(python, wheel)) {
+      if (await installScorelens(python, wheel, cwd)) {
         await this.restart("scorelens installed");
       } else {
         void vscode.window.showErrorMessage("Installing scorelens failed; see the ScoreLens log.");

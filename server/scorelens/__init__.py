@@ -3,6 +3,9 @@
 Names mirror MLflow's, so `import scorelens as mlflow` ports existing code.
 """
 
+# First of all: started as the language server or its worker, drop the workspace from sys.path
+# before any of the imports below could load a workspace module of the same name.
+from scorelens import _service_path  # noqa: F401  # isort: skip
 from scorelens import entities, genai, openai
 from scorelens.entities import SpanType
 from scorelens.search import search_traces

@@ -8,6 +8,7 @@ single values. Errors name the file and the 1-based row (or line) of the bad rec
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 from typing import Any
@@ -23,6 +24,8 @@ def load_dataset(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
     path = os.fspath(path)
     if not os.path.exists(path):
         raise DatasetError(f"{path}: no such dataset file")
+    if os.path.isdir(path):
+        raise DatasetError(f"{path}: is a directory, not a dataset file")
     suffix = os.path.splitext(path)[1].lower()
     if suffix == ".json":
         records = _read_json(path)
@@ -39,12 +42,14 @@ def load_dataset(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
     return [_validate(path, where, record) for where, record in records]
 
 
-def _read_text(path: str) -> str:
+def _read_text(path: str, encoding: str = "utf-8", newline: str | None = None) -> str:
     try:
-        with open(path, encoding="utf-8") as handle:
+        with open(path, encoding=encoding, newline=newline) as handle:
             return handle.read()
     except UnicodeDecodeError as exc:
         raise DatasetError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except OSError as exc:
+        raise DatasetError(f"{path}: cannot read the dataset: {exc.strerror or exc}") from None
 
 
 def _read_json(path: str) -> list[tuple[str, Any]]:
@@ -70,7 +75,11 @@ def _read_jsonl(path: str) -> list[tuple[str, Any]]:
 
 
 def _read_csv(path: str) -> list[tuple[str, Any]]:
-    reader = csv.DictReader(_read_text(path).splitlines())
+    # The csv module must see the raw line ends (newline=""): a quoted cell may hold a line break,
+    # which splitting the text into lines first would lose. utf-8-sig drops the byte-order mark
+    # spreadsheet programs put before the header.
+    text = _read_text(path, encoding="utf-8-sig", newline="")
+    reader = csv.DictReader(io.StringIO(text, newline=""))
     fields = reader.fieldnames or []
     if not any(f == "inputs" or f.startswith("inputs.") for f in fields):
         raise DatasetError(f"{path}: needs an 'inputs' column or 'inputs.<name>' columns")

@@ -28,6 +28,16 @@ COLUMNS = [
     "tags",
 ]
 
+# Columns of arbitrary values. Left to inference, pandas turns a None among numbers or strings
+# (the outputs of an ERROR trace) into NaN; MLflow's frame keeps None.
+_OBJECT_COLUMNS = frozenset(COLUMNS) - {
+    "trace_id",
+    "state",
+    "request_time",
+    "execution_duration",
+    "experiment_id",
+}
+
 
 def search_traces(
     run_id: str | None = None,
@@ -89,5 +99,11 @@ def traces_frame(traces: list[Trace], assessments: dict[str, list[Any]]) -> pd.D
         "experiment_id": [t.info.experiment_id for t in traces],
         "tags": [t.info.tags for t in traces],
     }
-    frame: pd.DataFrame = pd.DataFrame(columns, columns=COLUMNS)
+    frame: pd.DataFrame = pd.DataFrame(
+        {
+            name: pd.Series(values, dtype=object) if name in _OBJECT_COLUMNS else values
+            for name, values in columns.items()
+        },
+        columns=COLUMNS,
+    )
     return frame

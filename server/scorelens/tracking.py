@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from scorelens.store import TraceStore
-from scorelens.store.trace_store import DEFAULT_EXPERIMENT_NAME
+from scorelens.store.trace_store import DEFAULT_EXPERIMENT_ID, DEFAULT_EXPERIMENT_NAME
 
 TRACKING_URI_ENV = "SCORELENS_TRACKING_URI"
 EXPERIMENT_ENV = "SCORELENS_EXPERIMENT"
@@ -55,8 +55,13 @@ _experiment_ids: dict[tuple[str, str], str] = {}
 
 def current_experiment_id() -> str:
     # Asked for every new trace; ids never change once made, so remember them.
+    name = get_experiment_name()
+    if name == DEFAULT_EXPERIMENT_NAME:
+        # The Default experiment is always id 0, recorded or not: tracing into it needs no
+        # read of index.json, so it works (and costs nothing) even when that file is damaged.
+        return DEFAULT_EXPERIMENT_ID
     store = get_store()
-    key = (store.root, get_experiment_name())
+    key = (store.root, name)
     found = _experiment_ids.get(key)
     if found is None or not os.path.exists(store.index_path):
         found = _experiment_ids[key] = store.get_or_create_experiment(key[1])

@@ -60,7 +60,7 @@ async def test_hanging_scorer_is_killed_and_reported(quick_timeout: Session) -> 
     changed = await lsp.save("slow.py", HANGING)
     (summary,) = changed["changed"]
     assert summary["state"] == "error"
-    assert "'hangs' ran past the 3 s timeout and was stopped" in summary["message"]
+    assert "'hangs' ran past the 3 s timeout on trace tr-" in summary["message"]
     assert (await lsp.lenses("slow.py"))[0].startswith("hangs · ⚠ scorer 'hangs' ran past")
     diagnostics = lsp.client.diagnostics[lsp.uri("slow.py")]
     assert "ran past the 3 s timeout" in diagnostics[0].message
@@ -81,7 +81,7 @@ async def test_crashing_worker_is_reported_and_restarted(
     (summary,) = changed["changed"]
     assert summary["state"] == "error"
     assert "the worker exited with code" in summary["message"]
-    assert f"while running scorer '{name}'" in summary["message"]
+    assert f"while scorer '{name}' was scoring trace tr-" in summary["message"]
     (lsp.root / "fine.py").write_text(FINE)
     lsp.open("fine.py")
     fine = await lsp.save("fine.py", FINE)

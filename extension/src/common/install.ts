@@ -15,7 +15,7 @@ export function bundledWheel(extensionPath: string): string | undefined {
 }
 
 /** Runs pip for the user, its output in the ScoreLens log; resolves true on success. */
-export function installScorelens(python: string, wheel: string): Thenable<boolean> {
+export function installScorelens(python: string, wheel: string, cwd: string): Thenable<boolean> {
   const channel = outputChannel();
   channel.show(true);
   channel.info(`Installing ${path.basename(wheel)} with ${python} -m pip`);
@@ -23,7 +23,7 @@ export function installScorelens(python: string, wheel: string): Thenable<boolea
     { location: vscode.ProgressLocation.Notification, title: "Installing scorelens…" },
     () =>
       new Promise<boolean>((resolve) => {
-        const pip = spawn(python, ["-m", "pip", "install", "--upgrade", wheel]);
+        const pip = spawn(python, ["-m", "pip", "install", "--upgrade", wheel], { cwd });
         pip.stdout.on("data", (chunk: Buffer) => {
           channel.info(chunk.toString().trimEnd());
         });

@@ -1,6 +1,7 @@
 // Which Python runs the server: the scorelens.python setting, else the Python extension's
-// selected interpreter, else python3.
+// selected interpreter, else python3 (the rules are in settingRules.ts).
 import * as vscode from "vscode";
+import { chooseInterpreter } from "./settingRules";
 import { readSettings } from "./settings";
 
 interface PythonEnvironmentApi {
@@ -23,13 +24,14 @@ async function pythonExtensionApi(): Promise<PythonEnvironmentApi | undefined> {
 }
 
 export async function findInterpreter(resource?: vscode.Uri): Promise<string> {
-  const configured = readSettings(resource).python.trim();
-  if (configured !== "") {
-    return configured;
+  const configured = readSettings(resource).python;
+  if (configured.trim() !== "") {
+    return chooseInterpreter(configured, undefined, [], vscode.workspace.isTrusted);
   }
   const api = await pythonExtensionApi();
   const selected = api?.environments?.getActiveEnvironmentPath(resource).path;
-  return selected !== undefined && selected !== "" ? selected : "python3";
+  const folders = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
+  return chooseInterpreter("", selected, folders, vscode.workspace.isTrusted);
 }
 
 /** Calls `listener` when the Python extension's selected interpreter changes. */

@@ -9,13 +9,17 @@ export interface ScorelensCheck {
 
 export const MINIMUM_SCORELENS = "0.1.0";
 
-/** Does `python` have a recent enough scorelens package? */
-export function checkScorelens(python: string, flags: string[] = []): Promise<ScorelensCheck> {
+/** Does `python` have a recent enough scorelens package? `cwd`: where Python starts. */
+export function checkScorelens(
+  python: string,
+  flags: string[] = [],
+  cwd?: string,
+): Promise<ScorelensCheck> {
   return new Promise((resolve) => {
     execFile(
       python,
       [...flags, "-c", "import scorelens; print(scorelens.__version__)"],
-      { timeout: 30000 },
+      { timeout: 30000, cwd },
       (error, stdout, stderr) => {
         if (error) {
           const reason = stderr.trim().split("\n").pop() ?? error.message;

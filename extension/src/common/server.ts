@@ -10,13 +10,18 @@ import { clientOutputChannel } from "./clientOutput";
 import { outputChannel } from "./logging";
 import { readSettings } from "./settings";
 
-export function createClient(python: string, workspace: vscode.WorkspaceFolder): LanguageClient {
+/** `cwd`: a folder of our own (see processFolder.ts); the workspace comes as the root URI. */
+export function createClient(
+  python: string,
+  workspace: vscode.WorkspaceFolder,
+  cwd: string,
+): LanguageClient {
   const settings = readSettings(workspace.uri);
   const serverOptions: ServerOptions = {
     command: python,
     args: ["-m", "scorelens.lsp"],
     transport: TransportKind.stdio,
-    options: { cwd: workspace.uri.fsPath },
+    options: { cwd },
   };
   const clientOptions: LanguageClientOptions = {
     documentSelector: [{ scheme: "file", language: "python" }],

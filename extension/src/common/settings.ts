@@ -1,5 +1,6 @@
-// The extension's settings, read in one place.
+// The extension's settings, read in one place, by the rules in settingRules.ts.
 import * as vscode from "vscode";
+import { effectiveValue, RESTRICTED_IN_UNTRUSTED } from "./settingRules";
 
 export const SECTION = "scorelens";
 
@@ -12,11 +13,15 @@ export interface Settings {
 
 export function readSettings(scope?: vscode.Uri): Settings {
   const config = vscode.workspace.getConfiguration(SECTION, scope);
+  const trusted = vscode.workspace.isTrusted;
+  const restricted = new Set<string>(RESTRICTED_IN_UNTRUSTED);
+  const value = <T>(key: keyof Settings, fallback: T): T =>
+    effectiveValue(config.inspect<T>(key), fallback, trusted, restricted.has(key));
   return {
-    python: config.get<string>("python", ""),
-    trackingUri: config.get<string>("trackingUri", ""),
-    rescoreOnSave: config.get<boolean>("rescoreOnSave", true),
-    scorerTimeoutSeconds: config.get<number>("scorerTimeoutSeconds", 30),
+    python: value("python", ""),
+    trackingUri: value("trackingUri", ""),
+    rescoreOnSave: value("rescoreOnSave", true),
+    scorerTimeoutSeconds: value("scorerTimeoutSeconds", 30),
   };
 }
 

@@ -40,6 +40,8 @@ def load_app(reference: str) -> Callable[..., Any]:
 
 
 def import_file(path: str) -> ModuleType:
+    if os.path.isdir(path):
+        raise UserCodeError(f"{path}: is a directory, not a Python file")
     if not os.path.isfile(path):
         raise UserCodeError(f"{path}: no such file")
     name = "scorelens_user_" + os.path.splitext(os.path.basename(path))[0]

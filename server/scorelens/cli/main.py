@@ -1,4 +1,4 @@
-"""`scorelens generate | score | runs | traces`: the library's workflow from a shell.
+"""`scorelens generate | score | runs | traces | doctor`: the library's workflow from a shell.
 
 Every failure the user can fix ends as one line `scorelens: error: ...` and exit status 1.
 """
@@ -6,6 +6,8 @@ Every failure the user can fix ends as one line `scorelens: error: ...` and exit
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -19,7 +21,7 @@ from scorelens.cli.progress import ProgressBar
 from scorelens.cli.tables import format_value, preview, render
 from scorelens.datasets import DatasetError, load_dataset
 from scorelens.genai.eval_data import EvalDataError
-from scorelens.store import StoreError
+from scorelens.store import StoreError, TraceStore
 
 
 class CliError(Exception):
@@ -58,6 +60,15 @@ def build_parser() -> argparse.ArgumentParser:
     traces.add_argument("--run", help="only this run's traces")
     traces.add_argument("--limit", type=int, default=None, help="at most this many")
     traces.set_defaults(handler=cmd_traces)
+
+    doctor = commands.add_parser(
+        "doctor", help="check the store's health; --rebuild recovers a lost index.json"
+    )
+    doctor.add_argument(
+        "--rebuild", action="store_true", help="recreate a missing index.json from the trace files"
+    )
+    # The whole store is examined, and selecting an experiment would write index.json.
+    doctor.set_defaults(handler=cmd_doctor, uses_experiment=False)
     return parser
 
 
@@ -66,16 +77,45 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.tracking_uri:
         scorelens.set_tracking_uri(args.tracking_uri)
     try:
-        if args.experiment:
+        if args.experiment and getattr(args, "uses_experiment", True):
             scorelens.set_experiment(args.experiment)
         args.handler(args)
+        # Inside the try: output still buffered for a closed pipe fails here, not at exit.
+        sys.stdout.flush()
     except (CliError, UserCodeError, DatasetError, EvalDataError, StoreError, ValueError) as exc:
         print(f"scorelens: error: {exc}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        # The reader left (`scorelens traces | head`): stop quietly, as Unix tools do. Python
+        # would flush stdout again at exit and complain, so what is left goes to devnull.
+        # (When main() runs in-process, stdout may have no file descriptor: nothing to quiet.)
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except OSError as exc:
+        print(f"scorelens: error: {_describe_os_error(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("scorelens: interrupted", file=sys.stderr)
         return 130
     return 0
+
+
+def _describe_os_error(exc: OSError) -> str:
+    """`path: reason`, naming the file as the system reported it."""
+    reason = exc.strerror or str(exc)
+    if exc.filename is None:
+        return reason
+    where = _path_text(exc.filename)
+    if exc.filename2 is not None:
+        where += f" -> {_path_text(exc.filename2)}"
+    return f"{where}: {reason}"
+
+
+def _path_text(name: object) -> str:
+    if isinstance(name, (str, bytes, os.PathLike)):
+        return os.fsdecode(name)
+    return str(name)
 
 
 def cmd_generate(args: argparse.Namespace) -> None:
@@ -94,6 +134,11 @@ def cmd_generate(args: argparse.Namespace) -> None:
         print(f"  {trace.trace_id}: {root.status_message if root else 'no spans'}")
     if len(failed) > 5:
         print(f"  ... and {len(failed) - 5} more")
+    if failed:
+        # Scripts and CI act on the exit status, not on the summary line.
+        raise CliError(
+            f"{len(failed)} of {len(traces)} rows failed; their traces are stored with state ERROR"
+        )
 
 
 def _resolve_run(run_id: str | None) -> str:
@@ -188,3 +233,108 @@ def cmd_traces(args: argparse.Namespace) -> None:
         for _, row in frame.iterrows()
     ]
     print(render(["trace", "state", "duration", "request", "response"], rows))
+
+
+def cmd_doctor(args: argparse.Namespace) -> None:
+    store = tracking.get_store()
+    report = _Report()
+    report.row("store", store.root)
+    if not os.path.exists(store.root):
+        report.row("", "no store here yet; 'scorelens generate' records one")
+        return
+    if not os.path.isdir(store.root):
+        raise CliError(
+            f"{store.root} is a file, not a store folder; "
+            "point --tracking-uri or SCORELENS_TRACKING_URI at a folder"
+        )
+    if store.index_missing():
+        if args.rebuild:
+            recovered = store.rebuild_index()
+            report.row("index.json", f"rebuilt from the trace files: {_plural(recovered, 'run')}")
+        else:
+            report.problem(
+                "index.json",
+                "missing, though trace files of its runs exist; run 'scorelens doctor --rebuild' "
+                "to recreate it from them",
+                summary="index.json is missing; run 'scorelens doctor --rebuild'",
+            )
+    elif args.rebuild:
+        if _unlisted_runs(store):
+            recovered = store.rebuild_index()
+            report.row("index.json", f"added {_plural(recovered, 'run')} from the trace files")
+        else:
+            report.row("index.json", "lists every run with trace files; nothing to rebuild")
+    elif os.path.exists(store.index_path):
+        report.row("index.json", "ok")
+    else:
+        report.row("index.json", "not written yet")
+    readable = _report_index(store, report) if not report.problems else False
+    _report_traces(store, report)
+    if readable:
+        unlisted = _unlisted_runs(store)
+        if unlisted:
+            shown = ", ".join(unlisted[:3]) + (", ..." if len(unlisted) > 3 else "")
+            report.problem(
+                "unlisted",
+                f"index.json does not list {_plural(len(unlisted), 'run')} with trace files "
+                f"({shown}); run 'scorelens doctor --rebuild' to add them",
+                summary=f"index.json does not list {_plural(len(unlisted), 'run')}",
+            )
+    if report.problems:
+        raise CliError(f"the store at {store.root} needs attention: {'; '.join(report.problems)}")
+
+
+class _Report:
+    """`label  text` lines on stdout; problems also go into the closing one-line error."""
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+
+    def row(self, label: str, text: str) -> None:
+        print(f"{label:<13}{text}")
+
+    def problem(self, label: str, text: str, summary: str) -> None:
+        self.row(label, text)
+        self.problems.append(summary)
+
+
+def _report_index(store: TraceStore, report: _Report) -> bool:
+    """Experiments and runs from index.json; False when it cannot be read."""
+    try:
+        experiments = store.list_experiments()
+        runs = store.list_runs()
+    except StoreError as exc:
+        report.problem("index.json", str(exc), summary="index.json is unreadable")
+        return False
+    with_traces = [r for r in runs if r["trace_count"] > 0]
+    report.row("experiments", str(len(experiments)))
+    report.row("runs", f"{len(runs)} ({len(with_traces)} with traces)")
+    if with_traces:
+        latest = with_traces[0]
+        report.row("latest run", f"{latest['run_id']} ({_plural(latest['trace_count'], 'trace')})")
+    return True
+
+
+def _report_traces(store: TraceStore, report: _Report) -> None:
+    """Reads every trace and assessment file, so an unreadable one shows now, not mid-score."""
+    groups = store.groups()
+    count = 0
+    for group in groups:
+        try:
+            count += len(store.load_traces(group))
+            store.load_assessments(group)
+        except StoreError as exc:
+            report.problem("unreadable", str(exc), summary=f"a file of {group} is unreadable")
+        except OSError as exc:
+            report.problem("unreadable", _describe_os_error(exc), summary=f"{group} cannot be read")
+    report.row("traces", f"{count} in {_plural(len(groups), 'folder')}")
+
+
+def _unlisted_runs(store: TraceStore) -> list[str]:
+    """Run folders under traces/ that index.json has no record of, so no command can see."""
+    listed = {r["run_id"] for r in store.list_runs()}
+    return [g for g in store.groups() if not g.startswith("exp-") and g not in listed]
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"

@@ -15,11 +15,15 @@ JSON schema (what `Trace.to_json` writes and the store keeps, one document per t
       },
       "spans": [<Span.to_dict()>, ...]      # parents before children, root first
     }
+
+Strict JSON only: a NaN or infinity, which JSON cannot hold, is written as null and reads back as
+None (the store writes every file this way too).
 """
 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import Enum
@@ -134,8 +138,33 @@ class Trace:
         )
 
     def to_json(self, pretty: bool = False) -> str:
-        return json.dumps(self.to_dict(), indent=2 if pretty else None, ensure_ascii=False)
+        return dumps_json(self.to_dict(), indent=2 if pretty else None)
 
     @classmethod
     def from_json(cls, text: str) -> Trace:
         return cls.from_dict(json.loads(text))
+
+
+def dumps_json(
+    data: Any, indent: int | None = None, separators: tuple[str, str] | None = None
+) -> str:
+    """Strict JSON text of `data`, with NaN and infinities written as null."""
+    try:
+        return json.dumps(
+            data, ensure_ascii=False, allow_nan=False, indent=indent, separators=separators
+        )
+    except ValueError:
+        # Only now walk the data: finite values, by far the common case, cost nothing extra.
+        return json.dumps(
+            _finite(data), ensure_ascii=False, allow_nan=False, indent=indent, separators=separators
+        )
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value

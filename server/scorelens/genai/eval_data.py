@@ -8,7 +8,9 @@ from typing import Any
 
 import pandas as pd
 
-from scorelens.entities import Trace
+from scorelens.entities import Span, Trace
+from scorelens.tracing.context import UNSERIALIZABLE_ATTRIBUTE
+from scorelens.tracing.serialize import to_jsonable
 
 
 @dataclass
@@ -91,3 +93,30 @@ def _as_trace(value: Any, number: int) -> Trace | None:
     except (KeyError, TypeError, ValueError, json.JSONDecodeError) as exc:
         raise EvalDataError(f"data row {number}: 'trace' is not a valid trace: {exc}") from None
     raise EvalDataError(f"data row {number}: 'trace' must be a Trace, got {type(value).__name__}")
+
+
+def flag_unserializable(span: Span, where: str, paths: list[str]) -> None:
+    """List in the span's `scorelens.unserializable` the parts of `where` stored as repr."""
+    if paths:
+        marks = span.attributes.setdefault(UNSERIALIZABLE_ATTRIBUTE, [])
+        marks.extend(where + path[1:] for path in paths)
+
+
+def stored_expectations(root: Span | None, expectations: dict[str, Any]) -> dict[str, Any]:
+    """The expectations to store with a trace; scorers still get the row's own values.
+
+    As given when JSON can encode them, which is what the store has always been handed; only
+    what would make the store fail is stored as repr and flagged on the root span.
+    """
+    if not expectations:
+        return expectations
+    try:
+        json.dumps(expectations)
+        return expectations
+    except (TypeError, ValueError, RecursionError):
+        pass
+    stored: dict[str, Any]
+    stored, flagged = to_jsonable(expectations)
+    if root is not None:
+        flag_unserializable(root, "expectations", flagged)
+    return stored

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import functools
+import signal
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from types import FrameType
+from typing import Any, ParamSpec, TypeVar
 
 import pandas as pd
 
 from scorelens import tracking
 from scorelens.entities import Feedback, Span, SpanType, Trace, TraceInfo
 from scorelens.genai.aggregations import aggregate
-from scorelens.genai.eval_data import EvalRow, to_rows
+from scorelens.genai.eval_data import EvalRow, flag_unserializable, stored_expectations, to_rows
 from scorelens.genai.scorers import Scorer
 from scorelens.store import TraceStore, group_of
 from scorelens.tracing.context import TraceDestination, trace_destination
@@ -37,6 +41,42 @@ class EvaluationResult:
         return f"EvaluationResult(run_id={self.run_id!r}, metrics={self.metrics!r})"
 
 
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _sigterm_ends_the_run(fn: Callable[_P, _R]) -> Callable[_P, _R]:
+    """While `fn` runs, SIGTERM ends it as Ctrl-C does: run marked FAILED, finished rows kept.
+
+    SIGTERM's default action kills the process on the spot, leaving its run RUNNING forever.
+    Here it raises SystemExit(143), the status SIGTERM gives, so `evaluate` can record the run's
+    end; only on the main thread (where Python runs signal handlers) and when no one else
+    handles SIGTERM. A second SIGTERM kills at once.
+    """
+
+    @functools.wraps(fn)
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        if (
+            threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
+        ):
+            return fn(*args, **kwargs)
+
+        def on_sigterm(signum: int, frame: FrameType | None) -> None:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            raise SystemExit(128 + signum)
+
+        signal.signal(signal.SIGTERM, on_sigterm)
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            if signal.getsignal(signal.SIGTERM) is on_sigterm:
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+    return wrapper
+
+
+@_sigterm_ends_the_run
 def evaluate(
     data: Any,
     scorers: Sequence[Scorer] = (),
@@ -121,7 +161,7 @@ def _run_app(
             if len(collected) != 1:
                 raise RuntimeError(f"predict_fn produced {len(collected)} traces for row {number}")
             trace = collected.pop()
-            trace.info.expectations = row.expectations
+            trace.info.expectations = stored_expectations(trace.root_span, row.expectations)
             row.trace, row.outputs, row.has_outputs = trace, trace.outputs, True
             unsaved.append(trace)
             # Batches keep memory flat and bound what an interrupted run can lose.
@@ -169,8 +209,8 @@ def _attach_missing_traces(
 
 def _static_trace(row: EvalRow, experiment_id: str, run_id: str, now_ns: int) -> Trace:
     trace_id = "tr-" + uuid.uuid4().hex
-    inputs, _ = to_jsonable(row.inputs)
-    outputs, _ = to_jsonable(row.outputs)
+    inputs, flagged_inputs = to_jsonable(row.inputs)
+    outputs, flagged_outputs = to_jsonable(row.outputs)
     root = Span(
         trace_id=trace_id,
         span_id=uuid.uuid4().hex[:16],
@@ -183,13 +223,15 @@ def _static_trace(row: EvalRow, experiment_id: str, run_id: str, now_ns: int) ->
         inputs=inputs,
         outputs=outputs,
     )
+    flag_unserializable(root, "inputs", flagged_inputs)
+    flag_unserializable(root, "outputs", flagged_outputs)
     info = TraceInfo(
         trace_id=trace_id,
         experiment_id=experiment_id,
         run_id=run_id,
         request_time=now_ns // 1_000_000,
         execution_duration=0,
-        expectations=row.expectations,
+        expectations=stored_expectations(root, row.expectations),
     )
     return Trace(info, [root])
 

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import functools
 import inspect
+import json
 import traceback
 from collections.abc import Callable, Sequence
 from numbers import Real
 from typing import Any, overload
 
 from scorelens.entities import Feedback, Trace
+from scorelens.entities.feedback import describe_exception
 from scorelens.genai.aggregations import DEFAULT_AGGREGATIONS, Aggregation, validate
 
 SCORER_PARAMETERS = ("inputs", "outputs", "expectations", "trace")
@@ -22,6 +24,9 @@ ERROR_KIND_PARAMETER = "parameter"
 ERROR_KIND_EXCEPTION = "exception"
 ERROR_KIND_RETURN_TYPE = "return_type"
 SUPPORTED_RETURNS = "bool, int, float, str, Feedback, list[Feedback] or None"
+# MLflow's FeedbackValueType; anything else cannot be stored with the trace.
+SUPPORTED_FEEDBACK_VALUES = "bool, int, float, str, or a list or dict of those"
+_JSON_SCALARS = (type(None), bool, int, float, str)
 
 
 class Scorer:
@@ -99,11 +104,11 @@ class Scorer:
 
     def _to_feedback(self, value: Any) -> list[Feedback]:
         if isinstance(value, Feedback):
-            return [self._named(value, self.name)]
+            return [self._checked(value, self.name)]
         if isinstance(value, list) and value and all(isinstance(v, Feedback) for v in value):
             many = len(value) > 1
             return [
-                self._named(v, f"{self.name}/{i}" if many else self.name)
+                self._checked(v, f"{self.name}/{i}" if many else self.name)
                 for i, v in enumerate(value)
             ]
         if value is None or isinstance(value, (bool, str)):
@@ -124,11 +129,46 @@ class Scorer:
             )
         ]
 
-    @staticmethod
-    def _named(feedback: Feedback, default_name: str) -> Feedback:
+    def _checked(self, feedback: Feedback, default_name: str) -> Feedback:
+        """The scorer's own Feedback, named, or an error on its row when it cannot be stored."""
         if feedback.name is None:
             feedback.name = default_name
-        return feedback
+        error: Any = feedback.error
+        if error is not None and not isinstance(error, str):
+            # Assigned after construction, so Feedback.__init__ did not turn it into text.
+            converted = Feedback(error=error if isinstance(error, BaseException) else str(error))
+            feedback.error = converted.error
+            feedback.stack_trace = feedback.stack_trace or converted.stack_trace
+        value = feedback.value
+        if type(value) not in _JSON_SCALARS and isinstance(value, Real):
+            # numpy scalars and friends, as for a plain returned number.
+            feedback.value = int(value) if isinstance(value, int) else float(value)
+        problem = _unstorable(feedback)
+        if problem is None:
+            return feedback
+        return Feedback(
+            name=feedback.name,
+            error=f"scorer '{self.name}' returned a Feedback whose {problem}",
+            source={"error_kind": ERROR_KIND_RETURN_TYPE},
+        )
+
+
+def _unstorable(feedback: Feedback) -> str | None:
+    """What keeps the Feedback out of the store, which keeps it as JSON; None when nothing."""
+    parts = (
+        ("value", feedback.value),
+        ("metadata", feedback.metadata),
+        ("rationale", feedback.rationale),
+    )
+    for what, part in parts:
+        if type(part) in _JSON_SCALARS:
+            continue
+        try:
+            json.dumps(part)
+        except (TypeError, ValueError, RecursionError) as exc:
+            must = SUPPORTED_FEEDBACK_VALUES if what == "value" else "plain JSON data"
+            return f"{what} is not JSON-serializable ({describe_exception(exc)}); it must be {must}"
+    return None
 
 
 @overload

@@ -7,6 +7,7 @@ worker and an earlier version comes back without running.
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from dataclasses import dataclass, field
@@ -45,6 +46,9 @@ class FileState:
     scan: ModuleScan  # of the saved text: results belong to what is on disk
     import_error: ErrorInfo | None = None
     failures: dict[str, str] = field(default_factory=dict)  # scorer name -> timeout/crash text
+    # scorer name -> the version that hung or crashed the worker: not run again on every save
+    # (only once it changes, or when asked to)
+    failed_versions: dict[str, str] = field(default_factory=dict)
     running: bool = False
 
 
@@ -152,6 +156,7 @@ class ScoringService:
         self._versions = None
         for state in self.files.values():
             state.failures.clear()
+            state.failed_versions.clear()
             state.import_error = None
         return self.results_store.clear()
 
@@ -191,6 +196,8 @@ class ScoringService:
         need: list[ScorerDef] = []
         missing: set[str] = set()
         for scorer in wanted:
+            if not force and state.failed_versions.get(scorer.name) == scorer.source_hash:
+                continue
             lacking = self._lacking(scorer.source_hash, trace_ids)
             if force or lacking or scorer.name in state.failures:
                 need.append(scorer)
@@ -224,50 +231,73 @@ class ScoringService:
         missing: set[str],
         on_progress: ProgressFn | None,
     ) -> None:
-        request = {
-            "kind": "score",
-            "store": self.store.root,
-            "workspace": self.workspace,
-            "file": state.path,
-            "scorers": [s.name for s in need],
-            "runId": self.trace_set.run_id,
-            "traceIds": None if len(missing) == len(trace_ids) else sorted(missing),
-        }
         for scorer in need:
             state.failures.pop(scorer.name, None)
-        try:
-            answer = await self.worker.request(request, self.timeout, on_progress)
-        except WorkerError as exc:
-            culprit = getattr(exc, "scorer", None)
-            for scorer in need:
-                if culprit is None or scorer.name == culprit:
-                    state.failures[scorer.name] = str(exc)
-            return
-        if answer.get("kind") == "failed":
-            for scorer in need:
-                state.failures[scorer.name] = str(answer.get("error"))
-            return
-        state.import_error = answer.get("importError")
-        if state.import_error is not None or answer.get("cancelled"):
-            return
-        results: dict[str, Any] = answer["results"]
-        for scorer in need:
-            outcome = results.get(scorer.name)
-            if outcome is None:
-                state.failures[scorer.name] = (
-                    f"'{scorer.name}' was not a scorer when the module was imported"
-                )
-                continue
-            by_trace: summaries.Rows = {}
-            for row in outcome["rows"]:
-                by_trace.setdefault(row["traceId"], []).append(row)
-            for trace_id in missing:
-                by_trace.setdefault(trace_id, [])
-            self.rows_for(scorer.source_hash).update(by_trace)
-            self._rows_version[scorer.source_hash] = (
-                self._rows_version.get(scorer.source_hash, 0) + 1
+            state.failed_versions.pop(scorer.name, None)
+        remaining = list(need)
+        # A scorer that hangs or kills the worker costs that scorer only: what finished before
+        # it is kept, and the scorers after it run again on a fresh worker.
+        while remaining:
+            finished: set[str] = set()
+            keep = functools.partial(
+                self._keep_finished, {s.name: s for s in remaining}, missing, finished
             )
-            self.results_store.save(scorer.source_hash, by_trace)
+
+            request = {
+                "kind": "score",
+                "store": self.store.root,
+                "workspace": self.workspace,
+                "file": state.path,
+                "scorers": [s.name for s in remaining],
+                "runId": self.trace_set.run_id,
+                "traceIds": None if len(missing) == len(trace_ids) else sorted(missing),
+            }
+            try:
+                answer = await self.worker.request(request, self.timeout, on_progress, keep)
+            except WorkerError as exc:
+                unfinished = [s for s in remaining if s.name not in finished]
+                culprit = next((s for s in unfinished if s.name == exc.scorer), None)
+                for scorer in [culprit] if culprit is not None else unfinished:
+                    state.failures[scorer.name] = str(exc)
+                    state.failed_versions[scorer.name] = scorer.source_hash
+                remaining = [s for s in unfinished if s is not culprit] if culprit else []
+                continue
+            if answer.get("kind") == "failed":
+                for scorer in remaining:
+                    if scorer.name not in finished:
+                        state.failures[scorer.name] = str(answer.get("error"))
+                return
+            state.import_error = answer.get("importError")
+            if state.import_error is not None or answer.get("cancelled"):
+                return
+            for scorer in remaining:
+                if scorer.name not in finished:
+                    state.failures[scorer.name] = (
+                        f"'{scorer.name}' was not a scorer when the module was imported"
+                    )
+            return
+
+    def _keep_finished(
+        self,
+        running: dict[str, ScorerDef],
+        missing: set[str],
+        finished: set[str],
+        message: dict[str, Any],
+    ) -> None:
+        scorer = running.get(message["scorer"])
+        if scorer is not None:
+            self._keep_rows(scorer, message["rows"], missing)
+            finished.add(scorer.name)
+
+    def _keep_rows(self, scorer: ScorerDef, rows: list[Any], missing: set[str]) -> None:
+        by_trace: summaries.Rows = {}
+        for row in rows:
+            by_trace.setdefault(row["traceId"], []).append(row)
+        for trace_id in missing:
+            by_trace.setdefault(trace_id, [])
+        self.rows_for(scorer.source_hash).update(by_trace)
+        self._rows_version[scorer.source_hash] = self._rows_version.get(scorer.source_hash, 0) + 1
+        self.results_store.save(scorer.source_hash, by_trace)
 
     # -- summaries -----------------------------------------------------------------------------
 

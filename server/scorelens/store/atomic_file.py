@@ -6,11 +6,24 @@ import contextlib
 import os
 import tempfile
 
+from scorelens.store.writers import TEMP_SUFFIX, remove_stale_temp_files, temp_prefix
+
+# Folders this process has already cleared of dead writers' temp files: once each is enough,
+# and it keeps a directory listing off every write.
+_swept: set[str] = set()
+
 
 def write_atomically(path: str, data: bytes) -> None:
-    """Write to a temp file in the same folder, fsync it, rename over `path`, fsync the folder."""
+    """Write to a temp file in the same folder, fsync it, rename over `path`, fsync the folder.
+
+    The temp file's name holds this process's id, so a later writer can remove it if this
+    process is killed before the rename.
+    """
     folder = os.path.dirname(path) or "."
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".part", dir=folder)
+    if folder not in _swept:
+        _swept.add(folder)
+        remove_stale_temp_files(folder)
+    fd, tmp = tempfile.mkstemp(prefix=temp_prefix(), suffix=TEMP_SUFFIX, dir=folder)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)

@@ -22,3 +22,15 @@ class StoreLockTimeout(StoreError):
     def __init__(self, path: str, seconds: float) -> None:
         super().__init__(f"timed out after {seconds:.0f} s waiting for the store lock {path}")
         self.path = path
+
+
+class StoreIndexMissingError(StoreCorruptError):
+    """index.json is gone while trace files of its runs remain; `rebuild_index` recovers them."""
+
+    def __init__(self, path: str, traces_dir: str) -> None:
+        StoreError.__init__(
+            self,
+            f"{path} is missing, but the trace files of its runs remain under {traces_dir}; "
+            "run `scorelens doctor --rebuild` to recreate the index from them",
+        )
+        self.path = path

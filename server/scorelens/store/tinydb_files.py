@@ -3,6 +3,9 @@
 Each `open_db` session reads the file once, keeps every change in TinyDB's CachingMiddleware and
 writes the file once, atomically, when the session closes. TinyDB's own JSONStorage rewrites the
 file in place on every insert, which is slow and corrupts under concurrent writers.
+
+Files are strict JSON: a NaN or infinity (say, a scorer's float('nan')) is written as null and
+reads back as None.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from tinydb import TinyDB
 from tinydb.middlewares import CachingMiddleware
 from tinydb.storages import Storage
 
+from scorelens.entities.trace import dumps_json
 from scorelens.store.atomic_file import write_atomically
 from scorelens.store.errors import StoreCorruptError
 
@@ -43,7 +47,7 @@ class AtomicJSONStorage(Storage):
         return data
 
     def write(self, data: dict[str, dict[str, Any]]) -> None:
-        payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        payload = dumps_json(data, separators=(",", ":"))
         write_atomically(self.path, payload.encode("utf-8"))
 
     def close(self) -> None:
@@ -72,4 +76,8 @@ def read_table(path: str, table: str) -> list[dict[str, Any]]:
     if not os.path.exists(path):
         return []
     with open_db(path) as db:
-        return list(db.table(table).all())
+        try:
+            return list(db.table(table).all())
+        except (TypeError, ValueError, AttributeError) as exc:
+            # Valid JSON, but a document is not an object or its id is not a number.
+            raise StoreCorruptError(path, f"not a TinyDB document file: {exc}") from None

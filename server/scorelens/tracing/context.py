@@ -20,6 +20,7 @@ from typing import Any
 
 from scorelens.entities import Span, SpanEvent, SpanStatusCode, SpanType, Trace, TraceInfo
 from scorelens.entities.trace import TraceState
+from scorelens.tracing.report import recording_failed, recording_works
 from scorelens.tracing.serialize import to_jsonable
 
 UNSERIALIZABLE_ATTRIBUTE = "scorelens.unserializable"
@@ -81,7 +82,11 @@ class _TraceBuilder:
         )
         with self.lock:
             spans = list(self.spans)
-        self.destination.sink(Trace(info=info, spans=spans))
+        try:
+            self.destination.sink(Trace(info=info, spans=spans))
+        except Exception as exc:
+            # Runs inside the app's call (its span is ending): raising would lose its result.
+            recording_failed("sink", f"{type(exc).__name__}: {exc}")
 
 
 class LiveSpan:
@@ -158,6 +163,27 @@ def current_span() -> LiveSpan | None:
     return _active_span.get()
 
 
+def _discard(trace: Trace) -> None:
+    pass
+
+
+_NOWHERE = TraceDestination(_discard)
+
+
+def _default() -> TraceDestination:
+    if _default_destination is None:
+        raise RuntimeError("scorelens tracing has no destination configured")
+    try:
+        destination = _default_destination()
+    except Exception as exc:
+        # The store could not be read (to find the current experiment): the app must still run.
+        # Every new trace tries again, so a repaired store is used at once.
+        recording_failed("destination", str(exc))
+        return _NOWHERE
+    recording_works("destination")
+    return destination
+
+
 def open_span(
     name: str,
     span_type: SpanType | str = SpanType.UNKNOWN,
@@ -168,9 +194,7 @@ def open_span(
     if parent is None:
         destination = _destination.get()
         if destination is None:
-            if _default_destination is None:
-                raise RuntimeError("scorelens tracing has no destination configured")
-            destination = _default_destination()
+            destination = _default()
         builder = _TraceBuilder(destination)
         parent_id = None
     else:

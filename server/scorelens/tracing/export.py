@@ -1,7 +1,8 @@
 """Writing traces recorded outside `evaluate` to the store, in batches.
 
 A trace is written at most ~1 s after it ends (a timer thread), when 256 are waiting, at exit,
-or when this process searches the store - never one file rewrite per trace.
+or when this process searches the store - never one file rewrite per trace. A write that fails
+drops its traces and is reported once (see tracing.report); it never raises into the app.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import time
 
 from scorelens.entities import Trace
 from scorelens.store import TraceStore
+from scorelens.tracing.report import recording_failed, recording_works
 
 _MAX_PENDING = 256
 _MAX_DELAY_S = 1.0
@@ -44,7 +46,13 @@ class BufferedTraceExporter:
                 self._timer = None
             self._last_flush = time.monotonic()
         for store, traces in pending.values():
-            store.append_traces(traces)
+            key = "store:" + store.root
+            try:
+                store.append_traces(traces)
+            except Exception as exc:
+                recording_failed(key, f"cannot write to the store at {store.root}: {exc}")
+            else:
+                recording_works(key)
 
 
 exporter = BufferedTraceExporter()

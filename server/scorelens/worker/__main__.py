@@ -3,10 +3,15 @@
 stdin carries requests; answers go to the file descriptor that was stdout when the process
 started. That descriptor is then pointed at stderr, so whatever user code prints - through
 print, logging or C code - lands in the server's log instead of corrupting the answers.
+
+The server starts it in a private folder (so no workspace module can shadow one of ours) with
+`--workspace`, where it then works, and `--current`, the file it notes its current trace in.
 """
 
 from __future__ import annotations
 
+import argparse
+import faulthandler
 import json
 import os
 import queue
@@ -15,11 +20,20 @@ import threading
 import time
 from typing import Any, TextIO
 
+from scorelens.worker.current import CurrentWork
 from scorelens.worker.messages import Failed
 from scorelens.worker.tasks import Cancelled, Tasks
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m scorelens.worker")
+    parser.add_argument("--workspace", help="folder user code runs in (relative paths)")
+    parser.add_argument("--current", help="file to note the scorer and trace being run in")
+    options = parser.parse_args()
+    if options.workspace:
+        os.chdir(options.workspace)
+    # A segfault in user code (or a C extension) then leaves its Python stack in the log.
+    faulthandler.enable()
     answers: TextIO = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
     os.dup2(2, 1)
     requests: queue.Queue[dict[str, Any] | None] = queue.Queue()
@@ -44,7 +58,7 @@ def main() -> None:
         requests.put(None)  # the server closed our stdin: finish
 
     threading.Thread(target=read_requests, daemon=True).start()
-    tasks = Tasks(emit, lambda request_id: request_id in cancelled)
+    tasks = Tasks(emit, lambda request_id: request_id in cancelled, CurrentWork(options.current))
     while (request := requests.get()) is not None:
         started = time.monotonic()
         try:

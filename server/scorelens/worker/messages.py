@@ -80,15 +80,21 @@ class ResultRow(TypedDict):
     durationMs: float
 
 
-class ScorerOutcome(TypedDict):
+class ScorerDone(TypedDict):
+    """One scorer's results, sent as soon as it finished; the final `Scored` follows."""
+
+    id: int
+    kind: Literal["scorerDone"]
+    scorer: str
     rows: list[ResultRow]
     durationMs: float
 
 
 class Scored(TypedDict):
+    """The end of a score request; the results came before it, one `ScorerDone` a scorer."""
+
     id: int
     kind: Literal["scored"]
-    results: dict[str, ScorerOutcome]  # by scorer name
     importError: ErrorInfo | None
     cancelled: bool
     traceCount: int

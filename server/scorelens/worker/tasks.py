@@ -14,14 +14,15 @@ from scorelens.genai.evaluation import evaluate
 from scorelens.genai.scorers import Scorer
 from scorelens.store.trace_cache import TraceCache
 from scorelens.tracing.serialize import to_jsonable
+from scorelens.worker.current import CurrentWork
 from scorelens.worker.messages import (
     Generated,
     GenerateRequest,
     Progress,
     ResultRow,
     Scored,
+    ScorerDone,
     ScoreRequest,
-    ScorerOutcome,
     Warmed,
     WarmRequest,
 )
@@ -41,9 +42,15 @@ class Cancelled(Exception):
 
 
 class Tasks:
-    def __init__(self, emit: Callable[[Any], None], is_cancelled: Callable[[int], bool]) -> None:
+    def __init__(
+        self,
+        emit: Callable[[Any], None],
+        is_cancelled: Callable[[int], bool],
+        current: CurrentWork | None = None,
+    ) -> None:
         self.emit = emit
         self.is_cancelled = is_cancelled
+        self.current = current or CurrentWork(None)
         self.traces = TraceCache()
         install_mlflow_aliases()
 
@@ -65,7 +72,6 @@ class Tasks:
         answer: Scored = {
             "id": request["id"],
             "kind": "scored",
-            "results": {},
             "importError": None,
             "cancelled": False,
             "traceCount": len(traces),
@@ -89,6 +95,7 @@ class Tasks:
                 if self.is_cancelled(request["id"]):
                     answer["cancelled"] = True
                     return answer
+                self.current.set(name, trace.trace_id)
                 started = time.perf_counter()
                 feedback = scorer.run(
                     inputs=trace.inputs,
@@ -103,11 +110,16 @@ class Tasks:
                 if time.monotonic() - last_report > _PROGRESS_INTERVAL_S:
                     self._progress(request["id"], done, len(traces), name)
                     last_report = time.monotonic()
-            outcome: ScorerOutcome = {
+            # Sent as soon as it is done: kept even if a later scorer of the file hangs or crashes.
+            finished: ScorerDone = {
+                "id": request["id"],
+                "kind": "scorerDone",
+                "scorer": name,
                 "rows": rows,
                 "durationMs": (time.perf_counter() - began) * 1000,
             }
-            answer["results"][name] = outcome
+            self.emit(finished)
+        self.current.set(None, None)
         return answer
 
     def warm(self, request: WarmRequest) -> Warmed:
