@@ -27,6 +27,7 @@ from pygls.uris import from_fs_path
 
 import scorelens
 from scorelens.genai import evaluate
+from scorelens.genai.evaluation import generate_traces
 
 TARGETS_S = {1000: 0.25, 10000: 1.5}
 UNCHANGED_TARGET_S = 0.05
@@ -49,11 +50,9 @@ def app(question: str) -> str:
 def make_workspace(root: Path, n: int) -> int:
     """Store n traces; returns the mean output length."""
     scorelens.set_tracking_uri(root / ".scorelens")
-    result = evaluate(
-        [{"inputs": {"question": f"Question {i}?"}} for i in range(n)], predict_fn=app
-    )
+    generated = generate_traces([{"inputs": {"question": f"Question {i}?"}} for i in range(n)], app)
     (root / "scorers.py").write_text(SCORER.format(offset=0))
-    return int(sum(len(o) for o in result.result_df["outputs"]))
+    return int(sum(len(t.outputs) for t in generated.traces))
 
 
 class Editor:

@@ -99,7 +99,7 @@ def test_generate_with_a_failing_row_reports_it(workdir: Path, tmp_path: Path) -
             "has no attribute 'missing'",
         ),
         (["score", "{syntax}"], "SyntaxError at line 2"),
-        (["score", "{empty}"], "defines no @scorer functions"),
+        (["score", "{empty}"], "defines no scorers (@scorer functions or Scorer classes)"),
         (["score", str(FIXTURES / "scorers.py")], "no stored traces in"),
         (["score", str(FIXTURES / "scorers.py"), "--run", "abc"], "no run abc in"),
         (["traces", "--run", "abc"], "no run abc in"),

@@ -11,7 +11,9 @@ import pandas as pd
 import pytest
 
 import scorelens
+from scorelens.entities import Trace
 from scorelens.genai import evaluate
+from scorelens.genai.evaluation import generate_traces
 from scorelens.genai.scorers import scorer
 
 SUPPORT = Path(__file__).resolve().parent.parent / "fixtures" / "datasets" / "support.jsonl"
@@ -45,9 +47,12 @@ def test_untraced_predict_fn_still_gets_one_trace_per_row(store_dir: Path) -> No
     def plain(question: str) -> str:
         return question.upper()
 
-    result = evaluate([{"inputs": {"question": "hi"}}], predict_fn=plain)
-    (trace,) = scorelens.search_traces(run_id=result.run_id)["trace"]
-    assert trace.root_span.name == "plain"
+    result = generate_traces([{"inputs": {"question": "hi"}}], plain)
+    (trace,) = scorelens.search_traces(run_id=result.run_id, return_type="list")
+    # MLflow wraps such an app in @mlflow.trace: a span named after it, of the default type.
+    root = trace.root_span
+    assert root is not None and root.name == "plain"
+    assert root.span_type == "UNKNOWN"
     assert (trace.inputs, trace.outputs) == ({"question": "hi"}, "HI")
 
 
@@ -60,7 +65,7 @@ def test_rescoring_stored_traces_runs_no_app_and_adds_no_traces(store_dir: Path)
         calls += 1
         return "answer to " + question
 
-    generated = evaluate([{"inputs": {"question": q}} for q in ("x", "yy")], predict_fn=app)
+    generated = generate_traces([{"inputs": {"question": q}} for q in ("x", "yy")], app)
     traces = scorelens.search_traces(run_id=generated.run_id)
     before = len(scorelens.search_traces())
 
@@ -81,9 +86,11 @@ def test_rescoring_stored_traces_runs_no_app_and_adds_no_traces(store_dir: Path)
     def doubled(outputs: str) -> int:
         return 2 * len(outputs)
 
-    evaluate(list(traces["trace"]), scorers=[doubled])
+    evaluate(
+        scorelens.search_traces(run_id=generated.run_id, return_type="list"), scorers=[doubled]
+    )
     assessments = scorelens.search_traces(run_id=generated.run_id)["assessments"]
-    assert sorted(f.value for items in assessments for f in items) == [22, 24]
+    assert sorted(a["feedback"]["value"] for items in assessments for a in items) == [22, 24]
 
 
 def test_plain_rows_with_outputs_get_static_traces(store_dir: Path) -> None:
@@ -100,7 +107,7 @@ def test_bad_data_is_a_clear_error(store_dir: Path) -> None:
         evaluate([{"inputs": {}, "outputs": 1}, {"output": 2}], scorers=[length])
     with pytest.raises(ValueError, match="data row 1 has no 'outputs'"):
         evaluate([{"inputs": {"q": 1}}], scorers=[length])
-    with pytest.raises(TypeError, match="is not a scorer"):
+    with pytest.raises(ValueError, match="invalid item with type: builtin_function_or_method"):
         evaluate([{"inputs": {}, "outputs": 1}], scorers=[len])  # type: ignore[list-item]
 
 
@@ -109,11 +116,13 @@ def test_a_failing_row_is_recorded_and_the_others_still_run(store_dir: Path) -> 
     def app(n: int) -> float:
         return 1 / n
 
-    result = evaluate([{"inputs": {"n": n}} for n in (1, 0, 2)], predict_fn=app)
+    result = generate_traces([{"inputs": {"n": n}} for n in (1, 0, 2)], app)
     df = scorelens.search_traces(run_id=result.run_id)
-    states = dict(zip([t.inputs["n"] for t in df["trace"]], df["state"], strict=True))
+    states = dict(zip([r["n"] for r in df["request"]], df["state"], strict=True))
     assert states == {1: "OK", 0: "ERROR", 2: "OK"}
-    failed = next(t for t in df["trace"] if t.info.state == "ERROR")
+    traces = scorelens.search_traces(run_id=result.run_id, return_type="list")
+    failed = next(t for t in traces if t.info.state == "ERROR")
+    assert failed.root_span is not None
     assert "ZeroDivisionError" in failed.root_span.status_message
 
 
@@ -143,9 +152,10 @@ def test_openai_server_errors_and_outages_fail_only_their_rows(
     finally:
         scorelens.openai.autolog(disable=True)
     df = result.result_df
-    assert [t.info.state for t in df["trace"]] == ["OK", "ERROR", "ERROR", "OK"]
-    assert "InternalServerError" in df["trace"][1].root_span.status_message
-    assert "APIConnectionError" in df["trace"][2].root_span.status_message
+    assert list(df["state"]) == ["OK", "ERROR", "ERROR", "OK"]
+    roots = [Trace.from_json(t).root_span for t in df["trace"]]  # JSON text, as in MLflow
+    assert roots[1] is not None and "InternalServerError" in roots[1].status_message
+    assert roots[2] is not None and "APIConnectionError" in roots[2].status_message
     assert df["length/value"][0] > 0
 
 
@@ -156,7 +166,7 @@ def test_realistic_dataset_end_to_end(store_dir: Path, openai_env: str) -> None:
     scorelens.openai.autolog()  # the app enables it on import; an earlier test may have undone it
     data = [json.loads(line) for line in SUPPORT.read_text().splitlines()]
     assert len(data) >= 50
-    generated = evaluate(data, predict_fn=sample_app)
+    generated = generate_traces(data, sample_app)
     traces = scorelens.search_traces(run_id=generated.run_id)
     assert len(traces) == len(data) and set(traces["state"]) == {"OK"}
     result = evaluate(
@@ -164,7 +174,7 @@ def test_realistic_dataset_end_to_end(store_dir: Path, openai_env: str) -> None:
         scorers=[example.response_length, example.mentions_expected_facts, example.llm_tokens],
     )
     df = result.result_df
-    assert df.filter(like="/error").isna().all().all()
+    assert not [c for c in df.columns if c.endswith("/error_message")]
     passed = df["mentions_expected_facts/value"].dropna()
     assert 0 < passed.sum() < len(passed)  # the fixture app gets some right, some wrong
     failed = df["mentions_expected_facts/value"].map(lambda v: v is False)
@@ -184,7 +194,7 @@ def test_search_traces_columns_and_filters(store_dir: Path) -> None:
     def app(x: int) -> Any:
         return x
 
-    evaluate([{"inputs": {"x": i}} for i in range(5)], predict_fn=app)
+    generate_traces([{"inputs": {"x": i}} for i in range(5)], app)
     frame = scorelens.search_traces()
     expect_columns(
         frame,

@@ -29,11 +29,8 @@ def length(outputs: str) -> int:
 
 
 def _stored_feedback(run_id: str, trace_id: str, name: str) -> Feedback:
-    stored = scorelens.search_traces(run_id=run_id)
-    by_id: dict[str, list[Feedback]] = dict(
-        zip(stored["trace_id"], stored["assessments"], strict=True)
-    )
-    return next(f for f in by_id[trace_id] if f.name == name)
+    (trace,) = scorelens.search_traces(run_id=run_id, trace_ids=[trace_id], return_type="list")
+    return next(f for f in trace.info.assessments if isinstance(f, Feedback) and f.name == name)
 
 
 @pytest.mark.parametrize(
@@ -50,13 +47,14 @@ def test_feedback_with_an_unstorable_value_is_an_error_on_its_row(
 
     result = evaluate(ROWS, scorers=[judge, length])
     df = result.result_df
-    error = df["judge/error"][0]
+    error = df["judge/error_message"][0]
     assert isinstance(error, str) and kind in error and "JSON" in error
-    assert df["judge/error"].isna().tolist() == [False, True]
+    assert df["judge/error_message"].isna().tolist() == [False, True]
     assert df["judge/value"][1] is True
     assert result.metrics == {"judge/mean": 1.0, "length/mean": 10.0}
     # The error is stored with the trace, and the run still finished.
-    assert _stored_feedback(result.run_id, df["trace_id"][0], "judge").error == error
+    stored = _stored_feedback(result.run_id, df["trace_id"][0], "judge").error
+    assert stored is not None and stored.error_message == error
     again = evaluate(scorelens.search_traces(run_id=result.run_id), scorers=[length])
     assert again.metrics == {"length/mean": 10.0}
 
@@ -70,12 +68,13 @@ def test_feedback_with_an_exception_as_error_records_its_message(store_dir: Path
 
     result = evaluate(ROWS, scorers=[judge])
     df = result.result_df
-    error = df["judge/error"][0]
-    assert isinstance(error, str) and "the judge model timed out" in error
-    assert "TimeoutError" in error
-    assert pd_isna(df["judge/error"][1])
+    # As in MLflow: the message in result_df, the exception's type as the error code.
+    assert df["judge/error_message"][0] == "the judge model timed out"
+    assert pd_isna(df["judge/error_message"][1])
     assert result.metrics == {"judge/mean": 0.5}
-    assert _stored_feedback(result.run_id, df["trace_id"][0], "judge").error == error
+    stored = _stored_feedback(result.run_id, df["trace_id"][0], "judge").error
+    assert stored is not None and stored.error_code == "TimeoutError"
+    assert stored.error_message == "the judge model timed out"
 
 
 def test_feedback_error_from_a_caught_exception_keeps_its_stack_trace(store_dir: Path) -> None:
@@ -89,8 +88,8 @@ def test_feedback_error_from_a_caught_exception_keeps_its_stack_trace(store_dir:
 
     result = evaluate(ROWS[:1], scorers=[judge])
     stored = _stored_feedback(result.run_id, result.result_df["trace_id"][0], "judge")
-    assert stored.error is not None and "invalid literal for int()" in stored.error
-    assert stored.stack_trace is not None and "int(outputs)" in stored.stack_trace
+    assert stored.error is not None and "invalid literal for int()" in str(stored.error_message)
+    assert stored.error.stack_trace is not None and "int(outputs)" in stored.error.stack_trace
 
 
 def test_such_feedback_inside_a_list_fails_only_its_own_entry(store_dir: Path) -> None:
@@ -104,17 +103,19 @@ def test_such_feedback_inside_a_list_fails_only_its_own_entry(store_dir: Path) -
 
     result = evaluate(ROWS, scorers=[several])
     df = result.result_df
-    assert df["size/error"].isna().all()
+    assert "size/error_message" not in df.columns
     assert df["size/value"].tolist() == [5, 15]
-    assert all("set" in e for e in df["tags/error"])
-    assert all("quota exhausted" in e for e in df["judge/error"])
+    assert all("set" in e for e in df["tags/error_message"])
+    assert all("quota exhausted" in e for e in df["judge/error_message"])
     assert result.metrics == {"size/mean": 10.0}
 
 
 def test_feedback_constructed_with_an_exception_holds_a_message() -> None:
     feedback = Feedback(name="judge", error=KeyError("answer"))
-    assert isinstance(feedback.error, str) and "answer" in feedback.error
-    assert Feedback.from_dict(feedback.to_dict()) == feedback
+    # MLflow's form: the exception's type is the error code, its text the message.
+    assert feedback.error is not None and feedback.error.error_code == "KeyError"
+    assert feedback.error_message is not None and "answer" in feedback.error_message
+    assert Feedback.from_dictionary(feedback.to_dictionary()) == feedback
 
 
 def test_plain_rows_that_are_not_json_are_stored_as_repr_and_flagged(store_dir: Path) -> None:
@@ -137,8 +138,8 @@ def test_plain_rows_that_are_not_json_are_stored_as_repr_and_flagged(store_dir: 
     result = evaluate(data, scorers=[peek])
     # Scorers see the values as given; the store keeps a JSON-safe copy, flagged as traces are.
     assert seen[0] == (client, raw, {"greeting"})
-    stored = scorelens.search_traces(run_id=result.run_id)
-    by_id = dict(zip(stored["trace_id"], stored["trace"], strict=True))
+    stored = scorelens.search_traces(run_id=result.run_id, return_type="list")
+    by_id = {t.trace_id: t for t in stored}
     exotic = by_id[result.result_df["trace_id"][0]]
     root = exotic.root_span
     assert root is not None
@@ -163,8 +164,9 @@ def test_plain_rows_that_are_not_json_are_stored_as_repr_and_flagged(store_dir: 
 def test_plain_rows_flag_what_json_would_silently_change(store_dir: Path) -> None:
     data = [{"inputs": {"scores": {1: "one"}}, "outputs": [float("inf"), 2.5]}]
     result = evaluate(data, scorers=[])
-    (trace,) = scorelens.search_traces(run_id=result.run_id)["trace"]
+    (trace,) = scorelens.search_traces(run_id=result.run_id, return_type="list")
     assert (trace.inputs, trace.outputs) == ({"scores": {"1": "one"}}, ["inf", 2.5])
+    assert trace.root_span is not None
     assert trace.root_span.attributes["scorelens.unserializable"] == [
         "inputs.scores[1]",
         "outputs[0]",
@@ -178,9 +180,10 @@ def test_unserializable_expectations_with_predict_fn_do_not_fail_the_run(store_d
     result = evaluate(
         [{"inputs": {"q": "a"}, "expectations": {"when": Opaque()}}], scorers=[], predict_fn=app
     )
-    (trace,) = scorelens.search_traces(run_id=result.run_id)["trace"]
+    (trace,) = scorelens.search_traces(run_id=result.run_id, return_type="list")
     assert trace.outputs == "A"
     assert trace.info.expectations == {"when": "<Opaque handle>"}
+    assert trace.root_span is not None
     assert trace.root_span.attributes["scorelens.unserializable"] == ["expectations.when"]
 
 

@@ -16,6 +16,7 @@ import pytest
 
 import scorelens
 from scorelens.genai import evaluate
+from scorelens.genai.evaluation import generate_traces
 from scorelens.genai.scorers import scorer
 from scorelens.store import StoreCorruptError, StoreError, TraceStore
 from tests.conftest import run_cli
@@ -372,16 +373,16 @@ def unbounded(outputs: str) -> float:
 def test_non_finite_values_are_stored_as_json_null_and_read_back_as_none(
     store_dir: Path,
 ) -> None:
-    run_id = evaluate(
-        [{"inputs": {"text": "a"}, "expectations": {"score": float("nan")}}], predict_fn=echo
+    run_id = generate_traces(
+        [{"inputs": {"text": "a"}, "expectations": {"score": float("nan")}}], echo
     ).run_id
     traces = scorelens.search_traces(run_id=run_id)
     evaluate(traces, scorers=[not_a_number, unbounded])
     for path in store_dir.rglob("*.json"):
         strict_json(path.read_text())
-    (items,) = scorelens.search_traces(run_id=run_id)["assessments"]
+    (trace,) = scorelens.search_traces(run_id=run_id, return_type="list")
+    items = trace.info.assessments
     assert {f.name: f.value for f in items} == {"not_a_number": None, "unbounded": None}
-    (trace,) = scorelens.search_traces(run_id=run_id)["trace"]
     trace.info.expectations = {"score": float("nan")}
     assert strict_json(trace.to_json()) == strict_json(trace.to_json(pretty=True))
 
@@ -394,8 +395,8 @@ def test_missing_outputs_of_error_traces_are_none_not_nan(store_dir: Path, value
             raise RuntimeError("the model is down")
         return value
 
-    run_id = evaluate(
-        [{"inputs": {"text": t}} for t in ("good", "bad", "good")], predict_fn=flaky
+    run_id = generate_traces(
+        [{"inputs": {"text": t}} for t in ("good", "bad", "good")], flaky
     ).run_id
     frame = scorelens.search_traces(run_id=run_id)
     failed = frame[frame["state"] == "ERROR"]

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import scorelens
-from scorelens.genai import evaluate
+from scorelens.genai.evaluation import generate_traces
 from tests.conftest import REPO
 
 # A user's script: traced calls before and after the exporter's timer fires, sync and async.
@@ -94,7 +94,7 @@ def run_app(store: Path, experiment: str = "Default") -> subprocess.CompletedPro
 def test_a_broken_store_never_breaks_the_app_and_is_reported_once(
     store_dir: Path, breakage: Callable[[Path], Path], experiment: str, cause: str
 ) -> None:
-    evaluate([{"inputs": {"text": "hi"}}], predict_fn=echo)
+    generate_traces([{"inputs": {"text": "hi"}}], echo)
     broken = breakage(store_dir)
     damaged = broken.read_bytes()
     proc = run_app(store_dir, experiment)
@@ -112,7 +112,7 @@ def test_a_broken_store_never_breaks_the_app_and_is_reported_once(
 def test_a_damaged_index_does_not_stop_traces_of_the_default_experiment(
     store_dir: Path,
 ) -> None:
-    evaluate([{"inputs": {"text": "hi"}}], predict_fn=echo)
+    generate_traces([{"inputs": {"text": "hi"}}], echo)
     index = truncate_index(store_dir)
     damaged = index.read_bytes()
     proc = run_app(store_dir)
@@ -127,7 +127,7 @@ def test_a_damaged_index_does_not_stop_traces_of_the_default_experiment(
 def test_a_broken_store_in_process_returns_results_and_warns_once(
     store_dir: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    evaluate([{"inputs": {"text": "hi"}}], predict_fn=echo)
+    generate_traces([{"inputs": {"text": "hi"}}], echo)
     traces_folder_is_a_file(store_dir)
 
     @scorelens.trace

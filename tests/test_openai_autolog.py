@@ -26,7 +26,7 @@ def autolog() -> Iterator[None]:
 
 
 def chat_span() -> tuple[Trace, Span]:
-    (trace,) = scorelens.search_traces()["trace"]
+    (trace,) = scorelens.search_traces(return_type="list")
     spans = trace.search_spans(span_type=SpanType.CHAT_MODEL)
     assert len(spans) == 1
     return trace, spans[0]
@@ -55,9 +55,13 @@ def test_completion_is_recorded_with_usage_and_without_secrets(
     assert span.inputs == {"model": "gpt-4o-mini", "messages": QUESTION, "temperature": 0}
     assert span.outputs["choices"][0]["message"]["content"] == answer
     assert span.attributes["model"] == "gpt-4o-mini"
-    assert span.attributes["input_tokens"] == 6  # words in the question
-    assert span.attributes["output_tokens"] == len(answer.split())
-    assert span.attributes["total_tokens"] == 6 + len(answer.split())
+    assert span.attributes["temperature"] == 0
+    assert span.attributes["mlflow.message.format"] == "openai"
+    assert span.attributes["mlflow.llm.model"] == "gpt-4o-mini"
+    usage = span.attributes["mlflow.chat.tokenUsage"]
+    words = len(answer.split())
+    assert usage == {"input_tokens": 6, "output_tokens": words, "total_tokens": 6 + words}
+    assert trace.info.token_usage == usage  # the only LLM call
     assert "sk-loopback-test-key" not in trace.to_json()
     assert "do-not-store" not in trace.to_json()
 
@@ -74,8 +78,8 @@ def test_streaming_completion_is_reassembled(store_dir: Path, openai_env: str) -
     _, span = chat_span()
     content = span.outputs["choices"][0]["message"]["content"]
     assert content == "".join(pieces) and "$89" in content
-    assert span.attributes["output_tokens"] == len(content.split())
-    assert span.status == "OK" and span.end_time_ns is not None
+    assert span.attributes["mlflow.chat.tokenUsage"]["output_tokens"] == len(content.split())
+    assert span.status.status_code == "OK" and span.end_time_ns is not None
 
 
 def test_async_and_async_streaming(store_dir: Path, openai_env: str) -> None:
@@ -94,12 +98,14 @@ def test_async_and_async_streaming(store_dir: Path, openai_env: str) -> None:
         return streamed
 
     asyncio.run(app())
-    (trace,) = scorelens.search_traces()["trace"]
+    (trace,) = scorelens.search_traces(return_type="list")
     spans = trace.search_spans(span_type=SpanType.CHAT_MODEL)
     assert len(spans) == 2
-    assert spans[0].attributes["total_tokens"] > 0
+    assert spans[0].attributes["mlflow.chat.tokenUsage"]["total_tokens"] > 0
     # Without include_usage the server sends no usage, so none is invented.
-    assert "total_tokens" not in spans[1].attributes
+    assert "mlflow.chat.tokenUsage" not in spans[1].attributes
+    # The trace's usage is the plain call's alone.
+    assert trace.info.token_usage == spans[0].attributes["mlflow.chat.tokenUsage"]
     assert spans[1].outputs["choices"][0]["message"]["content"].startswith("Our countertop")
 
 
@@ -117,7 +123,7 @@ def test_server_error_marks_the_span_and_trace(store_dir: Path, openai_env: str)
         app()
     trace, span = chat_span()
     assert trace.info.state == "ERROR"
-    assert span.status == "ERROR"
+    assert span.status.status_code == "ERROR"
     assert span.events[0].attributes["exception.type"] == "InternalServerError"
 
 

@@ -12,7 +12,8 @@ from scorelens.lsp import lenses, protocol
 from tests.conftest import REPO
 
 TYPESCRIPT = (REPO / "extension" / "src" / "protocol.ts").read_text()
-TRACE_SCHEMA = {"TraceData", "SpanData"}  # the trace JSON, a plain dict on the Python side
+# The trace JSON, a plain dict on the Python side (documented in scorelens/entities/trace.py).
+TRACE_SCHEMA = {"TraceData", "SpanData", "AssessmentData"}
 
 
 def typescript_interfaces() -> dict[str, list[str]]:

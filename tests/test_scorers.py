@@ -39,13 +39,13 @@ def test_parameters_are_bound_by_name_in_any_subset(store_dir: Path) -> None:
 
     @scorer
     def catch_all(**kwargs: Any) -> int:
-        return len(kwargs)
+        return len(kwargs)  # as in MLflow, only declared parameters are passed: none here
 
     result = evaluate(ROWS, scorers=[nothing, reversed_order, everything, catch_all])
     df = result.result_df
     assert list(df["nothing/value"]) == [1, 1, 1, 1]
     assert list(df["reversed_order/value"]) == [True, False, True, True]
-    assert list(df["catch_all/value"]) == [4, 4, 4, 4]
+    assert list(df["catch_all/value"]) == [0, 0, 0, 0]
     assert seen["b"] == (df["trace_id"][1], "a longer answer")
     assert result.metrics["reversed_order/mean"] == 0.75
     assert result.metrics["nothing/mean"] == 1.0
@@ -74,7 +74,8 @@ def test_return_types(store_dir: Path) -> None:
     result = evaluate(ROWS, scorers=[as_str, as_none, as_feedback, as_list])
     df = result.result_df
     assert list(df["as_str/value"]) == ["short", "long", "long", "short"]
-    assert list(df["as_none/value"]) == [None] * 4 and df["as_none/error"].isna().all()
+    # As in MLflow, None is no Feedback at all: the scorer abstains, leaving no column.
+    assert not any(c.startswith("as_none/") for c in df.columns)
     assert list(df["as_feedback/rationale"]) == ["5 chars", "15 chars", "8 chars", "0 chars"]
     assert list(df["has_space/value"]) == [False, True, True, False]
     assert list(df["empty/value"]) == [False, False, False, True]
@@ -144,21 +145,24 @@ def test_failures_are_recorded_per_row_and_summarised(
 
     result = evaluate(ROWS, scorers=[divides, returns_dict, wants_context, fine])
     df = result.result_df
-    assert list(df["divides/error"].isna()) == [True, True, True, False]
-    assert df["divides/error"][3] == "ZeroDivisionError: division by zero"
-    assert "returned dict" in df["returns_dict/error"][0]
-    assert "'context'" in df["wants_context/error"][0]
-    assert df["fine/error"].isna().all()
+    # MLflow's column: the exception's message; rows without an error hold NaN.
+    assert list(df["divides/error_message"].isna()) == [True, True, True, False]
+    assert df["divides/error_message"][3] == "division by zero"
+    assert df["divides/value"].isna().tolist() == [False, False, False, True]
+    assert "returned dict" in df["returns_dict/error_message"][0]
+    assert "'context'" in df["wants_context/error_message"][0]
+    assert "fine/error_message" not in df.columns
     assert result.metrics["divides/mean"] == pytest.approx(statistics.fmean([2, 10 / 15, 1.25]))
     err = capsys.readouterr().err.splitlines()
     assert len(err) == 3
     assert err[0].startswith("scorelens: scorer 'divides' failed on 1 of 4 traces: ZeroDivision")
     # Errors are stored with the trace, stack trace starting in the user's code.
-    stored = scorelens.search_traces(run_id=result.run_id)
-    by_id = dict(zip(stored["trace_id"], stored["assessments"], strict=True))
+    stored = scorelens.search_traces(run_id=result.run_id, return_type="list")
+    by_id = {t.trace_id: t.info.assessments for t in stored}
     failed = next(f for f in by_id[df["trace_id"][3]] if f.name == "divides")
-    assert failed.stack_trace is not None and "in divides" in failed.stack_trace
-    assert "scorelens/genai" not in failed.stack_trace
+    assert failed.error is not None and failed.error.error_code == "SCORER_ERROR"
+    assert failed.error.stack_trace is not None and "in divides" in failed.error.stack_trace
+    assert "scorelens/genai" not in failed.error.stack_trace
 
 
 def test_scorer_stays_callable_like_the_function() -> None:

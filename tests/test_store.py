@@ -13,6 +13,7 @@ import pytest
 
 import scorelens
 from scorelens.genai import evaluate
+from scorelens.genai.evaluation import generate_traces
 from scorelens.genai.scorers import scorer
 from scorelens.store import StoreCorruptError
 from tests.conftest import REPO, run_cli
@@ -29,7 +30,7 @@ def echo(text: str) -> str:
 
 
 def generate(n: int) -> str:
-    return evaluate([{"inputs": {"text": str(i)}} for i in range(n)], predict_fn=echo).run_id
+    return generate_traces([{"inputs": {"text": str(i)}} for i in range(n)], echo).run_id
 
 
 def files_under(root: Path) -> dict[str, bytes]:
@@ -118,7 +119,9 @@ def test_a_crash_mid_write_leaves_the_previous_file_intact(store_dir: Path) -> N
     assert proc.returncode == 9, proc.stderr
     assert files_under(store_dir / "assessments") == before
     values = [
-        f.value for items in scorelens.search_traces(run_id=run_id)["assessments"] for f in items
+        a["feedback"]["value"]
+        for items in scorelens.search_traces(run_id=run_id)["assessments"]
+        for a in items
     ]
     assert sorted(values) == [2, 2, 2]
 
@@ -127,6 +130,7 @@ WRITER = """
 import sys
 import scorelens
 from scorelens.genai import evaluate
+from scorelens.genai.evaluation import generate_traces
 from scorelens.genai.scorers import scorer
 
 @scorer
@@ -140,7 +144,7 @@ def app(text):
 scorelens.set_tracking_uri(sys.argv[1])
 name = sys.argv[2]
 for round in range(3):
-    result = evaluate([{"inputs": {"text": f"{name}-{i}"}} for i in range(40)], predict_fn=app)
+    result = generate_traces([{"inputs": {"text": f"{name}-{i}"}} for i in range(40)], app)
     evaluate(scorelens.search_traces(run_id=result.run_id), scorers=[length])
 """
 

@@ -15,7 +15,7 @@ from scorelens.entities import Span, SpanType, Trace
 
 
 def stored_traces() -> list[Trace]:
-    return list(scorelens.search_traces()["trace"])
+    return scorelens.search_traces(return_type="list")
 
 
 def only_trace() -> Trace:
@@ -66,7 +66,7 @@ def test_exception_marks_span_and_trace_error_and_reraises(store_dir: Path) -> N
     root = trace.root_span
     assert root is not None
     assert trace.info.state == "ERROR"
-    assert root.status == "ERROR"
+    assert root.status.status_code == "ERROR"
     assert "missing 7" in root.status_message
     (event,) = root.events
     assert event.name == "exception"

@@ -48,7 +48,7 @@ from scorelens.cli.loading import load_scorers
 from scorelens.lsp.summaries import format_number
 scorers = {s.name: s for s in load_scorers("scorers.py")}
 result = scorelens.genai.evaluate(scorelens.search_traces(), scorers=list(scorers.values()))
-facts = [v for v in result.result_df["mentions_expected_facts/value"] if v is not None]
+facts = [v for v in result.result_df["mentions_expected_facts/value"] if isinstance(v, bool)]
 print(json.dumps({
     "lengthMean": format_number(result.metrics["response_length/mean"]),
     "lengthMeanAfterEdit": format_number(result.metrics["response_length/mean"] + 1000),

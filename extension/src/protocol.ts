@@ -171,6 +171,20 @@ export interface SpanData {
   events: { name: string; timestamp_ns: number; attributes: Record<string, unknown> }[];
 }
 
+// An assessment as MLflow's `Assessment.to_dictionary()` writes it: scorer feedback, human
+// labels (log_feedback) and expectations.
+export interface AssessmentData {
+  assessment_id?: string;
+  assessment_name: string;
+  source: { source_type: string; source_id?: string };
+  feedback?: { value?: unknown; error?: { error_code?: string; error_message?: string } };
+  expectation?: {
+    value?: unknown;
+    serialized_value?: { serialization_format: string; value: string };
+  };
+  rationale?: string;
+}
+
 export interface TraceData {
   info: {
     trace_id: string;
@@ -181,6 +195,7 @@ export interface TraceData {
     state: string;
     expectations: Record<string, unknown>;
     tags: Record<string, string>;
+    assessments?: AssessmentData[];
   };
   spans: SpanData[];
 }

@@ -8,7 +8,24 @@ Names mirror MLflow's, so `import scorelens as mlflow` ports existing code.
 from scorelens import _service_path  # noqa: F401  # isort: skip
 from scorelens import entities, genai, openai
 from scorelens.entities import SpanType
-from scorelens.search import search_traces
+from scorelens.fluent import (
+    ActiveModel,
+    clear_active_model,
+    delete_assessment,
+    get_active_model_id,
+    get_active_trace_id,
+    get_assessment,
+    get_current_active_span,
+    get_last_active_trace_id,
+    log_assessment,
+    log_expectation,
+    log_feedback,
+    override_feedback,
+    set_active_model,
+    update_assessment,
+    update_current_trace,
+)
+from scorelens.search import get_trace, search_traces
 from scorelens.tracing import start_span, trace
 from scorelens.tracing.context import TraceDestination, set_default_destination
 from scorelens.tracing.export import exporter
@@ -39,15 +56,31 @@ def flush_traces() -> None:
 set_default_destination(_default_destination)
 
 __all__ = [
+    "ActiveModel",
     "SpanType",
+    "clear_active_model",
+    "delete_assessment",
     "entities",
     "flush_traces",
     "genai",
+    "get_active_model_id",
+    "get_active_trace_id",
+    "get_assessment",
+    "get_current_active_span",
+    "get_last_active_trace_id",
+    "get_trace",
     "get_tracking_uri",
+    "log_assessment",
+    "log_expectation",
+    "log_feedback",
     "openai",
+    "override_feedback",
     "search_traces",
+    "set_active_model",
     "set_experiment",
     "set_tracking_uri",
     "start_span",
     "trace",
+    "update_assessment",
+    "update_current_trace",
 ]

@@ -5,7 +5,9 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
+from dataclasses import dataclass, field
 from types import ModuleType
+from typing import Any
 
 from scorelens.genai.scorers import Scorer
 
@@ -31,6 +33,64 @@ def exec_file(path: str, module_name: str, keep: bool = True) -> ModuleType:
     return module
 
 
+@dataclass
+class FoundScorers:
+    """A module's scorers, in definition order, and the Scorer classes that could not be made."""
+
+    scorers: list[Scorer] = field(default_factory=list)
+    # The class's default scorer name -> (class name, why `cls()` raised).
+    broken: dict[str, tuple[str, Exception]] = field(default_factory=dict)
+
+
+def find_scorers(module: ModuleType) -> FoundScorers:
+    """Every Scorer the module holds (`@scorer` functions, instances), in definition order.
+
+    A Scorer subclass the module defines but holds no instance of stands for the scorer it
+    makes with no arguments (its fields' defaults), as the editor shows it; a class without a
+    default `name` or without a `__call__` is a base for others and is left out.
+    """
+    found = FoundScorers()
+    entries: list[Any] = []
+    instance_types: set[type] = set()
+    for value in list(vars(module).values()):
+        if isinstance(value, Scorer):
+            entries.append(value)
+            instance_types.add(type(value))
+        elif _defined_scorer_class(value, module):
+            entries.append(value)
+    for entry in entries:
+        if isinstance(entry, Scorer):
+            found.scorers.append(entry)
+            continue
+        if entry in instance_types:
+            continue
+        default_name = _default_name(entry)
+        if default_name is None or entry.__call__ is Scorer.__call__:
+            continue  # a base for other scorers: no name of its own, or no scoring to do
+        try:
+            found.scorers.append(entry())
+        except Exception as exc:
+            found.broken[default_name] = (entry.__name__, exc)
+    return found
+
+
 def scorers_in(module: ModuleType) -> list[Scorer]:
-    """The module's scorers, in definition order."""
-    return [value for value in vars(module).values() if isinstance(value, Scorer)]
+    """The module's scorers, in definition order (see find_scorers)."""
+    return find_scorers(module).scorers
+
+
+def _defined_scorer_class(value: Any, module: ModuleType) -> bool:
+    return (
+        isinstance(value, type)
+        and issubclass(value, Scorer)
+        and value is not Scorer
+        and value.__module__ == module.__name__
+    )
+
+
+def _default_name(cls: type[Scorer]) -> str | None:
+    name_field = cls.model_fields.get("name")
+    if name_field is None or name_field.is_required():
+        return None
+    default = name_field.get_default(call_default_factory=True)
+    return default if isinstance(default, str) else None

@@ -18,7 +18,7 @@ from pytest_lsp import LanguageClient
 from pytest_lsp.client import make_test_lsp_client
 
 import scorelens
-from scorelens.genai import evaluate
+from scorelens.genai.evaluation import generate_traces
 from scorelens.lsp import protocol
 from scorelens.lsp.server import plain
 from tests.conftest import FIXTURES
@@ -103,7 +103,7 @@ def record_traces(root: Path, dataset: str = "seed.json") -> str:
             json.loads(line) for line in (FIXTURES / "datasets" / dataset).read_text().splitlines()
         ]
     )
-    return evaluate(rows, predict_fn=sample_app.sample_app).run_id
+    return generate_traces(rows, sample_app.sample_app).run_id
 
 
 @pytest.fixture

@@ -73,7 +73,12 @@ async def test_rescore_result_rows_and_trace(lsp: Session) -> None:
     assert_shape(trace, protocol.GetTraceResult)
     spans = trace["trace"]["spans"]
     assert [s["span_type"] for s in spans] == ["UNKNOWN", "CHAT_MODEL"]
-    assert spans[1]["attributes"]["total_tokens"] > 0
+    attributes = spans[1]["attributes"]
+    assert attributes["model"] == "gpt-4o-mini"
+    # The token usage sits under MLflow's "mlflow.chat.tokenUsage"; pygls's test client turns
+    # JSON objects into namedtuples, renaming keys that are not identifiers, so look by value.
+    usage = [v for v in attributes.values() if isinstance(v, dict) and "total_tokens" in v]
+    assert len(usage) == 1 and usage[0]["total_tokens"] > 0
 
 
 async def test_filters_show_failing_errors_and_changed_rows(lsp: Session) -> None:

@@ -1,6 +1,7 @@
 // HTML for the results panel. Every piece of trace text goes through `escapeHtml`: LLM output
 // often contains markup, and it must show as text.
 import type {
+  AssessmentData,
   Bucket,
   Cell,
   ResultRowsResult,
@@ -63,17 +64,24 @@ function distribution(buckets: Bucket[]): string {
   return `<span class="dist" aria-hidden="true">${bars}</span>`;
 }
 
+// MLflow's verdicts: booleans, and "yes"/"no" in any case.
+function verdict(value: unknown): boolean | undefined {
+  if (typeof value === "boolean") {
+    return value;
+  }
+  if (typeof value === "string") {
+    const lower = value.toLowerCase();
+    return lower === "yes" ? true : lower === "no" ? false : undefined;
+  }
+  return undefined;
+}
+
 function cellClass(cell: Cell): string {
   if (cell.error !== null) {
     return "error";
   }
-  if (cell.value === true) {
-    return "pass";
-  }
-  if (cell.value === false) {
-    return "fail";
-  }
-  return "";
+  const passed = verdict(cell.value);
+  return passed === undefined ? "" : passed ? "pass" : "fail";
 }
 
 function renderCell(cell: Cell | undefined): string {
@@ -164,6 +172,42 @@ function renderSpan(span: SpanData, children: Map<string | null, SpanData[]>): s
   );
 }
 
+function assessmentValue(assessment: AssessmentData): string {
+  const error = assessment.feedback?.error;
+  if (error !== undefined) {
+    return `error: ${[error.error_code, error.error_message].filter(Boolean).join(": ")}`;
+  }
+  if (assessment.feedback !== undefined) {
+    return formatValue(assessment.feedback.value);
+  }
+  const expected = assessment.expectation;
+  if (expected?.serialized_value !== undefined) {
+    return expected.serialized_value.value;
+  }
+  return formatValue(expected?.value);
+}
+
+function renderAssessments(assessments: AssessmentData[] | undefined): string {
+  if (assessments === undefined || assessments.length === 0) {
+    return "";
+  }
+  const rows = assessments
+    .map((a) => {
+      const kind = a.expectation !== undefined ? "expectation" : "feedback";
+      const source = [a.source.source_type, a.source.source_id].filter(Boolean).join(" · ");
+      return (
+        `<tr><td>${escapeHtml(a.assessment_name)}</td><td>${kind}</td>` +
+        `<td>${escapeHtml(assessmentValue(a))}</td><td>${escapeHtml(source)}</td>` +
+        `<td>${escapeHtml(a.rationale ?? "")}</td></tr>`
+      );
+    })
+    .join("");
+  return (
+    `<h3>Assessments</h3><table id="assessments"><thead><tr><th>name</th><th>kind</th>` +
+    `<th>value</th><th>source</th><th>rationale</th></tr></thead><tbody>${rows}</tbody></table>`
+  );
+}
+
 export function renderTrace(trace: TraceData): string {
   const children = new Map<string | null, SpanData[]>();
   for (const span of trace.spans) {
@@ -180,6 +224,7 @@ export function renderTrace(trace: TraceData): string {
     section("Inputs", root?.inputs ?? null) +
     section("Outputs", root?.outputs ?? null) +
     section("Expectations", trace.info.expectations) +
+    renderAssessments(trace.info.assessments) +
     `<h3>Spans</h3><ul id="span-tree">${tree}</ul></div>`
   );
 }

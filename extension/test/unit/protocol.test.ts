@@ -13,7 +13,7 @@ const typescriptFile = join(extensionRoot, "src", "protocol.ts");
 
 // Interfaces that describe the trace JSON (documented in scorelens/entities/trace.py), which
 // the Python protocol passes as a plain dict.
-const TRACE_SCHEMA = new Set(["TraceData", "SpanData"]);
+const TRACE_SCHEMA = new Set(["TraceData", "SpanData", "AssessmentData"]);
 
 function pythonTypes(source: string): Map<string, string[]> {
   const types = new Map<string, string[]>();

@@ -195,3 +195,62 @@ function span(
     events: [],
   };
 }
+
+test("the trace view lists the trace's assessments, escaped", () => {
+  const trace: TraceData = {
+    info: {
+      trace_id: "tr-1",
+      experiment_id: "0",
+      run_id: null,
+      request_time: 0,
+      execution_duration: 1,
+      state: "OK",
+      expectations: {},
+      tags: {},
+      assessments: [
+        {
+          assessment_name: "helpful",
+          source: { source_type: "HUMAN", source_id: "ana" },
+          feedback: { value: false },
+          rationale: HOSTILE,
+        },
+        {
+          assessment_name: "length",
+          source: { source_type: "CODE" },
+          feedback: { error: { error_code: "ValueError", error_message: "<bad>" } },
+        },
+        {
+          assessment_name: "expected_facts",
+          source: { source_type: "HUMAN" },
+          expectation: { serialized_value: { serialization_format: "JSON", value: '["$89"]' } },
+        },
+      ],
+    },
+    spans: [span("root", null, "CHAIN", {}, "a", {})],
+  };
+  const html = renderTrace(trace);
+  assert.ok(!html.includes("<script>") && !html.includes("<img"));
+  assert.match(html, /<td>helpful<\/td><td>feedback<\/td><td>fail<\/td><td>HUMAN · ana<\/td>/);
+  assert.match(html, /<td>error: ValueError: &lt;bad&gt;<\/td><td>CODE<\/td>/);
+  assert.match(html, /<td>expectation<\/td><td>\[&quot;\$89&quot;\]<\/td>/);
+  const without = renderTrace({ ...trace, info: { ...trace.info, assessments: [] } });
+  assert.ok(!without.includes("Assessments"));
+});
+
+test("yes and no verdicts are coloured like booleans", () => {
+  const yesNo: ResultRowsResult = {
+    ...result,
+    rows: [
+      {
+        ...result.rows[0],
+        cells: {
+          ok: { ...result.rows[0].cells.ok, value: "Yes", changed: false },
+          length: { ...result.rows[0].cells.length, value: "no", changed: false },
+        },
+      },
+    ],
+  };
+  const html = renderTable(yesNo, initialQuery());
+  assert.match(html, /<td class="pass">Yes/);
+  assert.match(html, /<td class="fail">no/);
+});

@@ -54,7 +54,7 @@ def import_file(path: str) -> ModuleType:
 def load_scorers(path: str) -> list[Scorer]:
     found = scorers_in(import_file(path))
     if not found:
-        raise UserCodeError(f"{path} defines no @scorer functions")
+        raise UserCodeError(f"{path} defines no scorers (@scorer functions or Scorer classes)")
     return found
 
 

@@ -21,6 +21,7 @@ from scorelens.cli.progress import ProgressBar
 from scorelens.cli.tables import format_value, preview, render
 from scorelens.datasets import DatasetError, load_dataset
 from scorelens.genai.eval_data import EvalDataError
+from scorelens.genai.evaluation import generate_traces, run_evaluation
 from scorelens.store import StoreError, TraceStore
 
 
@@ -122,11 +123,10 @@ def cmd_generate(args: argparse.Namespace) -> None:
     data = load_dataset(args.dataset)
     app = load_app(args.app)
     started = time.monotonic()
-    result = scorelens.genai.evaluate(data, predict_fn=app, on_progress=ProgressBar("generate"))
-    traces = result.result_df["trace"]
-    failed = [t for t in traces if t is not None and t.info.state == "ERROR"]
+    generated = generate_traces(data, app, on_progress=ProgressBar("generate"))
+    traces, failed = generated.traces, generated.failed
     print(
-        f"Generated {len(traces)} traces in run {result.run_id} "
+        f"Generated {len(traces)} traces in run {generated.run_id} "
         f"({len(failed)} failed) in {time.monotonic() - started:.2f} s"
     )
     for trace in failed[:5]:
@@ -167,31 +167,41 @@ def cmd_score(args: argparse.Namespace) -> None:
     if traces.empty:
         raise CliError(f"{where} has no traces to score")
     started = time.monotonic()
-    result = scorelens.genai.evaluate(traces, scorers=scorers, on_progress=ProgressBar("score"))
+    evaluation = run_evaluation(traces, scorers, on_progress=ProgressBar("score"))
     elapsed = time.monotonic() - started
-    frame = result.result_df
-    names = [c[: -len("/value")] for c in frame.columns if c.endswith("/value")]
+    result = evaluation.result
+    names = evaluation.feedback_names()
+    # Per row, each Feedback name's verdict (the last, when a scorer gave a name twice).
+    by_row = [{v.feedback.name: v for v in items} for items in evaluation.verdicts]
     summary = []
     for name in names:
-        errors = int(frame[f"{name}/error"].notna().sum())
+        judged = [row[name] for row in by_row if name in row]
+        errors = sum(1 for v in judged if v.feedback.error is not None)
         figures = ", ".join(
             f"{key.split('/')[-1]} {format_value(v)}"
             for key, v in result.metrics.items()
             if key.rsplit("/", 1)[0] == name
         )
-        summary.append([name, figures or "-", len(frame) - errors, errors])
-    print(f"Scored {len(frame)} traces from {where} in {elapsed:.2f} s (run {result.run_id})")
+        summary.append([name, figures or "-", len(judged) - errors, errors])
+    print(f"Scored {len(by_row)} traces from {where} in {elapsed:.2f} s (run {result.run_id})")
     print(render(["scorer", "aggregates", "scored", "errors"], summary))
     if args.rows:
         print()
         rows: list[list[Any]] = []
-        for _, row in frame.iterrows():
-            cells = [row["trace_id"], preview(row["inputs"], 30), preview(row["outputs"], 30)]
+        for row, verdicts in zip(evaluation.rows, by_row, strict=True):
+            cells = [
+                row.trace.trace_id if row.trace else "-",
+                preview(row.inputs, 30),
+                preview(row.outputs, 30),
+            ]
             for name in names:
-                error = row[f"{name}/error"]
-                cells.append(
-                    "ERROR" if isinstance(error, str) else format_value(row[f"{name}/value"])
-                )
+                verdict = verdicts.get(name)
+                if verdict is None:
+                    cells.append("-")
+                elif verdict.feedback.error is not None:
+                    cells.append("ERROR")
+                else:
+                    cells.append(format_value(verdict.feedback.value))
             rows.append(cells)
         print(render(["trace", "input", "output", *names], rows))
 

@@ -1,39 +1,31 @@
-"""Turning many per-trace values into one figure per scorer."""
+"""Turning many per-trace values into one figure per scorer, as MLflow's scorers.aggregation."""
 
 from __future__ import annotations
 
 import math
-import statistics
+import sys
 from collections.abc import Callable, Sequence
 from numbers import Real
 from typing import Any, TypeAlias
+
+import numpy as np
 
 Aggregation: TypeAlias = str | Callable[[list[float]], float]
 
 DEFAULT_AGGREGATIONS: tuple[str, ...] = ("mean",)
 
-
-def _p90(values: list[float]) -> float:
-    ordered = sorted(values)
-    # Linear interpolation between closest ranks, as numpy.percentile does by default.
-    position = 0.9 * (len(ordered) - 1)
-    low = math.floor(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
-
-
-def _variance(values: list[float]) -> float:
-    return statistics.pvariance(values)
-
-
-BUILTIN: dict[str, Callable[[list[float]], float]] = {
-    "min": min,
-    "max": max,
-    "mean": statistics.fmean,
-    "median": statistics.median,
-    "variance": _variance,
-    "p90": _p90,
+# numpy's, as MLflow computes them, so figures agree with MLflow's to the last bit.
+BUILTIN: dict[str, Callable[[list[float]], Any]] = {
+    "min": np.min,
+    "max": np.max,
+    "mean": np.mean,
+    "median": np.median,
+    "variance": np.var,
+    "p90": lambda values: np.percentile(values, 90),
 }
+
+# MLflow's CategoricalRating: "yes" and "no", in any case, are pass and fail.
+_RATINGS = {"yes": 1.0, "no": 0.0}
 
 
 def aggregation_name(aggregation: Aggregation) -> str:
@@ -53,25 +45,48 @@ def validate(aggregations: Sequence[Aggregation]) -> None:
             raise TypeError(f"aggregation {aggregation!r} is neither a name nor a callable")
 
 
+def rating(value: Any) -> float | None:
+    """1.0 for "yes", 0.0 for "no" (any case), None for anything else."""
+    return _RATINGS.get(value.lower()) if isinstance(value, str) else None
+
+
 def numeric(value: Any) -> float | None:
-    """The number a value counts as (bools as 1/0), or None for values that do not aggregate."""
+    """The number a value counts as, or None for values that do not aggregate.
+
+    As in MLflow: numbers, bools as 1/0 and "yes"/"no" (any case) as 1/0. Unlike MLflow, NaN
+    and infinities are left out: the store keeps them as null, so they could not be recomputed.
+    """
     kind = type(value)
-    if kind is float or kind is int:  # the common case, without the slow ABC check below
+    if kind is float or kind is int:  # the common case, without the slower checks below
         return float(value) if math.isfinite(value) else None
-    if isinstance(value, bool):
+    if kind is bool:
         return 1.0 if value else 0.0
+    if kind is str:
+        return _RATINGS.get(value.lower())
     if isinstance(value, Real) and math.isfinite(float(value)):
         return float(value)
-    return None
+    return rating(value)
 
 
 def aggregate(values: Sequence[Any], aggregations: Sequence[Aggregation]) -> dict[str, float]:
-    """{aggregation name: figure} over the numeric values; empty when there are none."""
+    """{aggregation name: figure} over the values that count as numbers; empty when none do.
+
+    A callable aggregation that raises is left out and said on stderr, as MLflow logs it.
+    """
     numbers = [n for n in (numeric(v) for v in values) if n is not None]
     if not numbers:
         return {}
     out: dict[str, float] = {}
     for aggregation in aggregations:
-        fn = BUILTIN[aggregation] if isinstance(aggregation, str) else aggregation
-        out[aggregation_name(aggregation)] = float(fn(numbers))
+        if isinstance(aggregation, str):
+            out[aggregation] = float(BUILTIN[aggregation](numbers))
+            continue
+        try:
+            out[aggregation_name(aggregation)] = float(aggregation(numbers))
+        except Exception as exc:
+            print(
+                f"scorelens: aggregation {aggregation_name(aggregation)!r} failed: "
+                f"{type(exc).__name__}: {exc}",
+                file=sys.stderr,
+            )
     return out

@@ -26,10 +26,16 @@ class EvalDataError(ValueError):
     pass
 
 
+_ROW_COLUMNS = ("inputs", "outputs", "expectations", "trace")
+
+
 def to_rows(data: Any) -> list[EvalRow]:
     """Rows from a list of dicts or Traces, or a DataFrame (including one from search_traces)."""
     if isinstance(data, pd.DataFrame):
-        records: list[Any] = data.to_dict("records")
+        # Only the columns a row is made of: a search_traces frame has a dozen more (spans,
+        # assessments, ...), and copying those out for every row would cost more than scoring.
+        wanted = [c for c in _ROW_COLUMNS if c in data.columns]
+        records: list[Any] = data[wanted].to_dict("records")
     elif isinstance(data, (list, tuple)):
         records = list(data)
     else:
@@ -87,7 +93,9 @@ def _as_trace(value: Any, number: int) -> Trace | None:
         return value
     try:
         if isinstance(value, str):
-            return Trace.from_json(value)
+            # search_traces' cells carry the Trace they were written from: no need to parse.
+            carried = getattr(value, "trace", None)
+            return carried if isinstance(carried, Trace) else Trace.from_json(value)
         if isinstance(value, dict):
             return Trace.from_dict(value)
     except (KeyError, TypeError, ValueError, json.JSONDecodeError) as exc:

@@ -1,14 +1,21 @@
-"""`evaluate`: run an app over eval data (recording traces) and/or score traces."""
+"""`evaluate`: run an app over eval data (recording traces) and/or score traces, as MLflow does.
+
+`generate_traces` is ScoreLens's own step before scoring: it runs the app over the rows and
+records one trace per row, under a run, with no scorers (`scorelens generate`, the editor's
+Generate Traces). MLflow's public `evaluate` always takes scorers.
+"""
 
 from __future__ import annotations
 
 import functools
+import gc
 import signal
 import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from types import FrameType
 from typing import Any, ParamSpec, TypeVar
@@ -17,28 +24,107 @@ import pandas as pd
 
 from scorelens import tracking
 from scorelens.entities import Feedback, Span, SpanType, Trace, TraceInfo
-from scorelens.genai.aggregations import aggregate
+from scorelens.fluent import set_active_model
+from scorelens.genai.aggregations import DEFAULT_AGGREGATIONS, aggregate
 from scorelens.genai.eval_data import EvalRow, flag_unserializable, stored_expectations, to_rows
+from scorelens.genai.result_frame import result_frame
+from scorelens.genai.scorer_runs import PreparedScorer, Verdict, scorer_traces_dropped
 from scorelens.genai.scorers import Scorer
 from scorelens.store import TraceStore, group_of
-from scorelens.tracing.context import TraceDestination, trace_destination
-from scorelens.tracing.decorator import TRACED_MARKER, start_span
+from scorelens.tracing.constant import AssessmentMetadataKey, TraceMetadataKey, TraceTagKey
+from scorelens.tracing.context import TraceDestination, active_model_id, trace_destination
+from scorelens.tracing.decorator import TRACED_MARKER, trace
 from scorelens.tracing.serialize import to_jsonable
 
 ProgressCallback = Callable[[int, int], None]
 
 _WRITE_BATCH = 1000
 _WRITE_INTERVAL_S = 2.0
+# MLflow's name for the one span of a row given as inputs and outputs, without an app.
+STATIC_ROOT_SPAN = "root_span"
+
+
+class EvaluationResult:
+    """`run_id`, `metrics` ({"<name>/<aggregation>": figure}) and `result_df`, as MLflow's.
+
+    `result_df` has a row per trace: `trace_id`, then `<name>/value` (and `<name>/rationale`,
+    `<name>/error_message` where any row has one) for each Feedback and expectation, then the
+    columns of `search_traces`. `evaluate` builds it when it is first read: callers that want
+    only the metrics do not pay for serializing every trace into it.
+    """
+
+    def __init__(self, run_id: str, metrics: dict[str, float], result_df: pd.DataFrame) -> None:
+        self.run_id = run_id
+        self.metrics = metrics
+        self._result_df: pd.DataFrame | None = result_df
+        self._build: Callable[[], pd.DataFrame] | None = None
+
+    @classmethod
+    def _deferred(
+        cls, run_id: str, metrics: dict[str, float], build: Callable[[], pd.DataFrame]
+    ) -> EvaluationResult:
+        made = cls.__new__(cls)
+        made.run_id, made.metrics, made._result_df, made._build = run_id, metrics, None, build
+        return made
+
+    @property
+    def result_df(self) -> pd.DataFrame:
+        if self._result_df is None:
+            assert self._build is not None
+            with _collection_paused():
+                self._result_df = self._build()
+            self._build = None
+        return self._result_df
+
+    @result_df.setter
+    def result_df(self, frame: pd.DataFrame) -> None:
+        self._result_df, self._build = frame, None
+
+    @property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """MLflow's older name for the result frame: {"eval_results": result_df}."""
+        return {"eval_results": self.result_df}
+
+    def __repr__(self) -> str:
+        metrics = "\n    ".join(f"{k}: {v}" for k, v in self.metrics.items())
+        frame = self.result_df
+        return (
+            "EvaluationResult(\n"
+            f"  run_id: {self.run_id}\n"
+            "  metrics:\n"
+            f"    {metrics}\n"
+            f"  result_df: {len(frame)} rows x {len(frame.columns)} cols\n"
+            ")"
+        )
 
 
 @dataclass
-class EvaluationResult:
-    run_id: str
-    metrics: dict[str, float]
-    result_df: pd.DataFrame
+class GeneratedTraces:
+    """What `generate_traces` recorded: the run, and one trace per row in row order."""
 
-    def __repr__(self) -> str:
-        return f"EvaluationResult(run_id={self.run_id!r}, metrics={self.metrics!r})"
+    run_id: str
+    traces: list[Trace]
+
+    @property
+    def failed(self) -> list[Trace]:
+        return [t for t in self.traces if t.info.state == "ERROR"]
+
+
+@dataclass
+class Evaluation:
+    """What `run_evaluation` did, for ScoreLens's own callers: the result and every verdict."""
+
+    result: EvaluationResult
+    rows: list[EvalRow]
+    verdicts: list[list[Verdict]]  # per row, in scorer order
+
+    def feedback_names(self) -> list[str]:
+        """Every Feedback name the scorers gave, in scorer order, each once."""
+        names: dict[str, None] = {}
+        for items in self.verdicts:
+            for verdict in items:
+                names.setdefault(verdict.feedback.name, None)
+        return list(names)
 
 
 _P = ParamSpec("_P")
@@ -49,9 +135,9 @@ def _sigterm_ends_the_run(fn: Callable[_P, _R]) -> Callable[_P, _R]:
     """While `fn` runs, SIGTERM ends it as Ctrl-C does: run marked FAILED, finished rows kept.
 
     SIGTERM's default action kills the process on the spot, leaving its run RUNNING forever.
-    Here it raises SystemExit(143), the status SIGTERM gives, so `evaluate` can record the run's
-    end; only on the main thread (where Python runs signal handlers) and when no one else
-    handles SIGTERM. A second SIGTERM kills at once.
+    Here it raises SystemExit(143), the status SIGTERM gives, so the run's end is recorded; only
+    on the main thread (where Python runs signal handlers) and when no one else handles SIGTERM.
+    A second SIGTERM kills at once.
     """
 
     @functools.wraps(fn)
@@ -76,62 +162,166 @@ def _sigterm_ends_the_run(fn: Callable[_P, _R]) -> Callable[_P, _R]:
     return wrapper
 
 
-@_sigterm_ends_the_run
+def validate_scorers(scorers: Any) -> list[Scorer]:
+    """MLflow's check of `scorers`: a list, every item a Scorer; same messages."""
+    if not isinstance(scorers, list):
+        raise ValueError(
+            "The `scorers` argument must be a list of scorers. If you are unsure about which "
+            "scorer to use, you can specify `scorers=mlflow.genai.scorers.get_all_scorers()` "
+            "to jump start with all available built-in scorers."
+        )
+    for item in scorers:
+        if not isinstance(item, Scorer):
+            raise ValueError(
+                "The `scorers` argument must be a list of scorers. The specified list contains "
+                f"an invalid item with type: {type(item).__name__}."
+            )
+    return scorers
+
+
 def evaluate(
     data: Any,
-    scorers: Sequence[Scorer] = (),
+    scorers: list[Scorer],
     predict_fn: Callable[..., Any] | None = None,
-    *,
-    on_progress: ProgressCallback | None = None,
+    model_id: str | None = None,
 ) -> EvaluationResult:
     """Score `data` with `scorers`; with `predict_fn`, first call it once per row, tracing it.
 
-    Without `predict_fn`, rows that carry traces are re-scored as stored: the app is not run and
-    no trace is added. Scorer failures are recorded per row and summarised, never raised.
+    `data` is a list of dicts (`inputs`, `outputs`, `expectations`, `trace`), a DataFrame (one
+    from `search_traces` too) or a list of Trace. Without `predict_fn`, rows that carry traces
+    are re-scored as stored: the app is not run and no trace is added; rows of inputs and
+    outputs get a one-span trace. Scorer failures are recorded per row and summarised on
+    stderr, never raised. `model_id` (a model `set_active_model` made) is the active model
+    meanwhile, so the traces this call records carry it in their metadata.
     """
-    for item in scorers:
-        if not isinstance(item, Scorer):
-            raise TypeError(f"{item!r} is not a scorer; decorate it with @scorer")
+    return run_evaluation(data, validate_scorers(scorers), predict_fn, model_id).result
+
+
+@_sigterm_ends_the_run
+def run_evaluation(
+    data: Any,
+    scorers: list[Scorer],
+    predict_fn: Callable[..., Any] | None = None,
+    model_id: str | None = None,
+    *,
+    on_progress: ProgressCallback | None = None,
+) -> Evaluation:
+    """`evaluate` for ScoreLens's own callers: progress reports, and every verdict back."""
+    with _collection_paused():
+        return _run_evaluation(data, scorers, predict_fn, model_id, on_progress or _no_progress)
+
+
+def _run_evaluation(
+    data: Any,
+    scorers: list[Scorer],
+    predict_fn: Callable[..., Any] | None,
+    model_id: str | None,
+    progress: ProgressCallback,
+) -> Evaluation:
     rows = to_rows(data)
-    store = tracking.get_store()
-    experiment_id = tracking.current_experiment_id()
-    run = store.create_run(
-        experiment_id,
-        kind="evaluation",
-        name=getattr(predict_fn, "__name__", None) or "evaluation",
-        params={
-            "predict_fn": getattr(predict_fn, "__qualname__", None),
-            "scorers": [s.name for s in scorers],
-            "rows": len(rows),
-        },
-    )
-    run_id = run["run_id"]
+    prepared = [PreparedScorer(s) for s in scorers]
     total_steps = len(rows) * (2 if predict_fn is not None else 1)
-    progress = on_progress or (lambda done, total: None)
-    try:
+    params = {
+        "predict_fn": getattr(predict_fn, "__qualname__", None),
+        "scorers": [s.name for s in scorers],
+        "rows": len(rows),
+        "model_id": model_id,
+    }
+    name = getattr(predict_fn, "__name__", None) or "evaluation"
+    with _evaluation_run(name, params, model_id) as (store, experiment_id, run_id):
         if predict_fn is not None:
             _run_app(rows, predict_fn, store, experiment_id, run_id, progress, total_steps)
         else:
             _attach_missing_traces(rows, store, experiment_id, run_id)
         offset = len(rows) if predict_fn is not None else 0
-        feedback = _score(rows, scorers, lambda done: progress(offset + done, total_steps))
-        _save_feedback(store, rows, feedback)
-        metrics = _metrics(scorers, feedback)
-    except BaseException:
-        store.update_run(run_id, status="FAILED", end_time=time.time_ns() // 1_000_000)
-        raise
-    sources = sorted(
-        {r.trace.info.run_id for r in rows if r.trace and r.trace.info.run_id} - {run_id}
-    )
-    store.update_run(
-        run_id,
-        status="FINISHED",
-        end_time=time.time_ns() // 1_000_000,
-        metrics=metrics,
-        source_run_ids=sources,
-    )
-    _print_failures(scorers, feedback, rows)
-    return EvaluationResult(run_id, metrics, _result_frame(rows, scorers, feedback))
+        verdicts = _score(rows, prepared, lambda done: progress(offset + done, total_steps))
+        _save_feedback(store, rows, verdicts, run_id)
+        metrics = _metrics(scorers, verdicts)
+        sources = sorted(
+            {r.trace.info.run_id for r in rows if r.trace and r.trace.info.run_id} - {run_id}
+        )
+        store.update_run(
+            run_id,
+            status="FINISHED",
+            end_time=time.time_ns() // 1_000_000,
+            metrics=metrics,
+            source_run_ids=sources,
+        )
+    _print_failures(scorers, verdicts, rows)
+    result = EvaluationResult._deferred(run_id, metrics, lambda: result_frame(rows, verdicts))
+    return Evaluation(result, rows, verdicts)
+
+
+@_sigterm_ends_the_run
+def generate_traces(
+    data: Any,
+    predict_fn: Callable[..., Any],
+    *,
+    model_id: str | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> GeneratedTraces:
+    """Run the app once per row under a new run, recording and storing one trace each.
+
+    Nothing is scored. A row whose call raises gets a trace with state ERROR and the others
+    still run.
+    """
+    rows = to_rows(data)
+    progress = on_progress or _no_progress
+    params: dict[str, Any] = {
+        "predict_fn": getattr(predict_fn, "__qualname__", None),
+        "scorers": [],
+        "rows": len(rows),
+        "model_id": model_id,
+    }
+    name = getattr(predict_fn, "__name__", None) or "generation"
+    with _evaluation_run(name, params, model_id) as (store, experiment_id, run_id):
+        _run_app(rows, predict_fn, store, experiment_id, run_id, progress, len(rows))
+        store.update_run(run_id, status="FINISHED", end_time=time.time_ns() // 1_000_000)
+    return GeneratedTraces(run_id, [r.trace for r in rows if r.trace is not None])
+
+
+def _no_progress(done: int, total: int) -> None:
+    return None
+
+
+@contextmanager
+def _collection_paused() -> Iterator[None]:
+    """Cyclic garbage collection skips the objects that exist when this starts.
+
+    Re-scoring allocates a few objects per trace, and with thousands of traces loaded each
+    full collection would walk them all, again and again: that cost more than the scoring did.
+    Frozen (gc.freeze), they are left alone while what scorers make is still collected. Only
+    when nothing else froze objects, as unfreezing thaws those too.
+    """
+    if gc.get_freeze_count():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+@contextmanager
+def _evaluation_run(
+    name: str, params: dict[str, Any], model_id: str | None
+) -> Iterator[tuple[TraceStore, str, str]]:
+    """A new run in the current experiment, marked FAILED if the body raises (even Ctrl-C).
+
+    With a model id (one `set_active_model` made), that model is the active one meanwhile, as
+    in MLflow: the traces recorded carry it in their metadata.
+    """
+    store = tracking.get_store()
+    experiment_id = tracking.current_experiment_id()
+    with set_active_model(model_id=model_id) if model_id is not None else nullcontext():
+        run = store.create_run(experiment_id, kind="evaluation", name=name, params=params)
+        run_id = run["run_id"]
+        try:
+            yield store, experiment_id, run_id
+        except BaseException:
+            store.update_run(run_id, status="FAILED", end_time=time.time_ns() // 1_000_000)
+            raise
 
 
 def _run_app(
@@ -145,7 +335,8 @@ def _run_app(
 ) -> None:
     collected: list[Trace] = []
     destination = TraceDestination(collected.append, experiment_id, run_id)
-    already_traced = getattr(predict_fn, TRACED_MARKER, False)
+    # As MLflow does, an app that does not trace itself is traced as a whole.
+    traced = predict_fn if getattr(predict_fn, TRACED_MARKER, False) else trace(predict_fn)
     unsaved: list[Trace] = []
     last_write = time.monotonic()
     for number, row in enumerate(rows, start=1):
@@ -157,13 +348,13 @@ def _run_app(
     try:
         for number, row in enumerate(rows, start=1):
             with trace_destination(destination):
-                _call_once(predict_fn, row.inputs, already_traced)
+                _call_once(traced, row.inputs)
             if len(collected) != 1:
                 raise RuntimeError(f"predict_fn produced {len(collected)} traces for row {number}")
-            trace = collected.pop()
-            trace.info.expectations = stored_expectations(trace.root_span, row.expectations)
-            row.trace, row.outputs, row.has_outputs = trace, trace.outputs, True
-            unsaved.append(trace)
+            made = collected.pop()
+            made.info.expectations = stored_expectations(made.root_span, row.expectations)
+            row.trace, row.outputs, row.has_outputs = made, made.outputs, True
+            unsaved.append(made)
             # Batches keep memory flat and bound what an interrupted run can lose.
             if len(unsaved) >= _WRITE_BATCH or time.monotonic() - last_write > _WRITE_INTERVAL_S:
                 store.append_traces(unsaved)
@@ -174,17 +365,10 @@ def _run_app(
         store.append_traces(unsaved)
 
 
-def _call_once(predict_fn: Callable[..., Any], inputs: dict[str, Any], traced: bool) -> None:
+def _call_once(traced: Callable[..., Any], inputs: dict[str, Any]) -> None:
     # One call per row, whatever happens: the trace records a failure, the loop goes on.
-    try:
-        if traced:
-            predict_fn(**inputs)
-        else:
-            with start_span(getattr(predict_fn, "__name__", "predict"), SpanType.CHAIN) as span:
-                span.set_inputs(inputs)
-                span.set_outputs(predict_fn(**inputs))
-    except Exception:
-        pass
+    with suppress(Exception):
+        traced(**inputs)
 
 
 def _attach_missing_traces(
@@ -201,13 +385,14 @@ def _attach_missing_traces(
                 f"data row {number} has no 'outputs' and no 'trace'; "
                 "pass predict_fn to generate them"
             )
-        trace = _static_trace(row, experiment_id, run_id, now)
-        row.trace = trace
-        made.append(trace)
+        static = _static_trace(row, experiment_id, run_id, now)
+        row.trace = static
+        made.append(static)
     store.append_traces(made)
 
 
 def _static_trace(row: EvalRow, experiment_id: str, run_id: str, now_ns: int) -> Trace:
+    """MLflow's minimal trace for a row without an app: one CHAIN span named root_span."""
     trace_id = "tr-" + uuid.uuid4().hex
     inputs, flagged_inputs = to_jsonable(row.inputs)
     outputs, flagged_outputs = to_jsonable(row.outputs)
@@ -215,8 +400,8 @@ def _static_trace(row: EvalRow, experiment_id: str, run_id: str, now_ns: int) ->
         trace_id=trace_id,
         span_id=uuid.uuid4().hex[:16],
         parent_id=None,
-        name="static_data",
-        span_type=SpanType.UNKNOWN.value,
+        name=STATIC_ROOT_SPAN,
+        span_type=SpanType.CHAIN.value,
         start_time_ns=now_ns,
         end_time_ns=now_ns,
         status="OK",
@@ -225,6 +410,7 @@ def _static_trace(row: EvalRow, experiment_id: str, run_id: str, now_ns: int) ->
     )
     flag_unserializable(root, "inputs", flagged_inputs)
     flag_unserializable(root, "outputs", flagged_outputs)
+    model = active_model_id()
     info = TraceInfo(
         trace_id=trace_id,
         experiment_id=experiment_id,
@@ -232,77 +418,89 @@ def _static_trace(row: EvalRow, experiment_id: str, run_id: str, now_ns: int) ->
         request_time=now_ns // 1_000_000,
         execution_duration=0,
         expectations=stored_expectations(root, row.expectations),
+        tags={TraceTagKey.TRACE_NAME: STATIC_ROOT_SPAN},
+        trace_metadata={} if model is None else {TraceMetadataKey.MODEL_ID: model},
     )
     return Trace(info, [root])
 
 
 def _score(
-    rows: list[EvalRow], scorers: Sequence[Scorer], progress: Callable[[int], None]
-) -> list[list[Feedback]]:
-    """Per row, the flat list of feedback from every scorer."""
-    out: list[list[Feedback]] = []
-    for done, row in enumerate(rows, start=1):
-        row_feedback: list[Feedback] = []
-        for item in scorers:
-            row_feedback.extend(
-                item.run(
-                    inputs=row.inputs,
-                    outputs=row.outputs,
-                    expectations=row.expectations,
-                    trace=row.trace,
+    rows: list[EvalRow], scorers: Sequence[PreparedScorer], progress: Callable[[int], None]
+) -> list[list[Verdict]]:
+    """Per row, the flat list of verdicts from every scorer, in scorer order."""
+    out: list[list[Verdict]] = []
+    with scorer_traces_dropped():
+        for done, row in enumerate(rows, start=1):
+            row_verdicts: list[Verdict] = []
+            for item in scorers:
+                row_verdicts.extend(
+                    item.score(row.inputs, row.outputs, row.expectations, row.trace)
                 )
-            )
-        out.append(row_feedback)
-        progress(done)
+            out.append(row_verdicts)
+            progress(done)
     return out
 
 
-def _save_feedback(store: TraceStore, rows: list[EvalRow], feedback: list[list[Feedback]]) -> None:
+def _save_feedback(
+    store: TraceStore, rows: list[EvalRow], verdicts: list[list[Verdict]], run_id: str
+) -> None:
+    """Each Feedback goes on its trace's root span, marked with the run that made it (MLflow's)."""
     by_group: dict[str, dict[str, list[Feedback]]] = {}
-    for row, items in zip(rows, feedback, strict=True):
-        if row.trace is not None and items:
-            by_group.setdefault(group_of(row.trace), {})[row.trace.trace_id] = items
+    for row, items in zip(rows, verdicts, strict=True):
+        if row.trace is None or not items:
+            continue
+        root = row.trace.root_span
+        for verdict in items:
+            feedback = verdict.feedback
+            feedback.trace_id = row.trace.trace_id
+            if root is not None:
+                feedback.span_id = root.span_id
+            feedback.metadata = {
+                **(feedback.metadata or {}),
+                AssessmentMetadataKey.SOURCE_RUN_ID: run_id,
+            }
+        by_group.setdefault(group_of(row.trace), {})[row.trace.trace_id] = [
+            v.feedback for v in items
+        ]
     for group, items_by_trace in by_group.items():
         store.save_assessments(group, items_by_trace)
 
 
-def _feedback_names(scorers: Sequence[Scorer], feedback: list[list[Feedback]]) -> list[str]:
-    """Column names in scorer order; a scorer returning several Feedback adds several."""
-    names: list[str] = [s.name for s in scorers]
-    for items in feedback:
-        for item in items:
-            if item.name is not None and item.name not in names:
-                names.append(item.name)
-    return names
+def _metrics(scorers: Sequence[Scorer], verdicts: list[list[Verdict]]) -> dict[str, float]:
+    """MLflow's compute_aggregated_metrics: per Feedback name, over its values that count.
 
-
-def _metrics(scorers: Sequence[Scorer], feedback: list[list[Feedback]]) -> dict[str, float]:
-    aggregations_of = {s.name: s.aggregations for s in scorers}
+    A Feedback name finds its aggregations through the scorer of that name (for "a/b", of
+    "b", as MLflow splits); others get the mean.
+    """
+    aggregations_of = {s.name: s.aggregations or list(DEFAULT_AGGREGATIONS) for s in scorers}
     values: dict[str, list[Any]] = {}
-    owner: dict[str, str] = {}
-    for items in feedback:
-        for item in items:
-            if item.error is None and item.name is not None:
-                values.setdefault(item.name, []).append(item.value)
-                owner.setdefault(item.name, item.name.split("/")[0])
+    for items in verdicts:
+        for verdict in items:
+            feedback = verdict.feedback
+            if feedback.error is None and feedback.value is not None:
+                values.setdefault(feedback.name, []).append(feedback.value)
     metrics: dict[str, float] = {}
     for name, seen in values.items():
-        aggs = aggregations_of.get(owner[name]) or aggregations_of.get(name) or ["mean"]
-        for agg_name, figure in aggregate(seen, aggs).items():
-            metrics[f"{name}/{agg_name}"] = figure
+        wanted = aggregations_of.get(name.split("/", 1)[-1], list(DEFAULT_AGGREGATIONS))
+        for aggregation_name, figure in aggregate(seen, wanted).items():
+            metrics[f"{name}/{aggregation_name}"] = figure
     return metrics
 
 
 def _print_failures(
-    scorers: Sequence[Scorer], feedback: list[list[Feedback]], rows: list[EvalRow]
+    scorers: Sequence[Scorer], verdicts: list[list[Verdict]], rows: list[EvalRow]
 ) -> None:
+    """One line on stderr per failing Feedback name, with the first failure and its trace."""
     failures: dict[str, list[tuple[str, str]]] = {}
-    for row, items in zip(rows, feedback, strict=True):
+    for row, items in zip(rows, verdicts, strict=True):
         trace_id = row.trace.trace_id if row.trace else "?"
-        for item in items:
-            if item.error is not None:
-                failures.setdefault(item.name or "?", []).append((trace_id, item.error))
-    for name in _feedback_names(scorers, feedback):
+        for verdict in items:
+            if verdict.error_text is not None:
+                failures.setdefault(verdict.feedback.name, []).append(
+                    (trace_id, verdict.error_text)
+                )
+    order = [s.name for s in scorers] + [n for n in failures if n not in {s.name for s in scorers}]
+    for name in order:
         failed = failures.get(name)
         if not failed:
             continue
@@ -313,23 +511,3 @@ def _print_failures(
             f"{message} (first: {trace_id})",
             file=sys.stderr,
         )
-
-
-def _result_frame(
-    rows: list[EvalRow], scorers: Sequence[Scorer], feedback: list[list[Feedback]]
-) -> pd.DataFrame:
-    names = _feedback_names(scorers, feedback)
-    columns: dict[str, list[Any]] = {
-        "trace_id": [r.trace.trace_id if r.trace else None for r in rows],
-        "inputs": [r.inputs for r in rows],
-        "outputs": [r.outputs for r in rows],
-        "expectations": [r.expectations for r in rows],
-        "trace": [r.trace for r in rows],
-    }
-    for name in names:
-        by_row = [{f.name: f for f in items}.get(name) for items in feedback]
-        columns[f"{name}/value"] = [f.value if f else None for f in by_row]
-        columns[f"{name}/rationale"] = [f.rationale if f else None for f in by_row]
-        columns[f"{name}/error"] = [f.error if f else None for f in by_row]
-    frame: pd.DataFrame = pd.DataFrame(columns)
-    return frame

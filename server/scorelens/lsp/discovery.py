@@ -1,4 +1,7 @@
-"""Finding `@scorer` and `@trace` functions by reading source, never by importing it.
+"""Finding scorers and `@trace` functions by reading source, never by importing it.
+
+Scorers are `@scorer` functions and `Scorer` subclasses (one scorer per module-level instance,
+else the class with its default `name`); the lens goes on the `def` or the `class`.
 
 A scorer's hash covers its own source and the module-level code it can see (imports, helpers,
 constants) but not the other scorers in the file, so editing one scorer re-scores only it,
@@ -21,6 +24,18 @@ SCORER_DECORATORS = frozenset(
         "mlflow.genai.scorers.scorer",
     }
 )
+# Base classes that make a class a scorer: `Scorer` as MLflow's modules and ours export it.
+SCORER_MODULES = frozenset(
+    {
+        f"{root}.{path}"
+        for root in ("mlflow", "scorelens")
+        for path in ("genai", "genai.scorers", "genai.scorers.base")
+    }
+)
+SCORER_CLASSES = frozenset(
+    {"Scorer", "scorers.Scorer", "genai.Scorer", "genai.scorers.Scorer", "base.Scorer"}
+    | {f"{module}.Scorer" for module in SCORER_MODULES}
+)
 TRACE_DECORATORS = frozenset({"trace", "scorelens.trace", "mlflow.trace"})
 SCORER_PARAMETERS = frozenset({"inputs", "outputs", "expectations", "trace"})
 
@@ -35,9 +50,9 @@ class Parameter:
 
 @dataclass(frozen=True)
 class ScorerDef:
-    name: str  # the scorer's name: the `name=` argument if given, else the function name
-    function: str
-    line: int  # 0-based line of `def`
+    name: str  # the scorer's name: `name=` if given, else the function name / class default
+    function: str  # the function's or the class's name
+    line: int  # 0-based line of `def` or `class`
     name_column: int  # where the function name starts on that line
     decorator_line: int
     end_line: int
@@ -82,12 +97,16 @@ def _aggregations(decorator: ast.expr) -> tuple[str, ...]:
     if isinstance(decorator, ast.Call):
         for keyword in decorator.keywords:
             if keyword.arg == "aggregations" and isinstance(keyword.value, (ast.List, ast.Tuple)):
-                return tuple(
-                    e.value
-                    for e in keyword.value.elts
-                    if isinstance(e, ast.Constant) and isinstance(e.value, str)
-                )
+                return _named(keyword.value)
     return ()
+
+
+def _named(aggregations: ast.List | ast.Tuple) -> tuple[str, ...]:
+    return tuple(
+        e.value
+        for e in aggregations.elts
+        if isinstance(e, ast.Constant) and isinstance(e.value, str)
+    )
 
 
 def _explicit_name(decorator: ast.expr) -> str | None:
@@ -108,62 +127,205 @@ def scan_source(source: str) -> ModuleScan:
         column = max((exc.offset or 1) - 1, 0)
         return ModuleScan(syntax_error=(line, column, f"SyntaxError: {exc.msg}"))
     lines = source.splitlines(keepends=True)
-    found: list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, ast.expr]] = []
     scan = ModuleScan()
+    found: list[_Found] = []
     for node in tree.body:
         if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             continue
         for decorator in node.decorator_list:
             dotted = _dotted(decorator)
             if dotted in SCORER_DECORATORS:
-                found.append((node, decorator))
+                found.append(
+                    _Found(
+                        name=_explicit_name(decorator) or node.name,
+                        node=node,
+                        spans=[(_first_line(node), node.end_lineno or node.lineno)],
+                        parameters=_parameters(node),
+                        accepts_any=node.args.kwarg is not None,
+                        aggregations=_aggregations(decorator),
+                    )
+                )
                 break
             if dotted in TRACE_DECORATORS:
                 scan.apps.append(AppDef(node.name, node.lineno - 1))
                 break
-    spans = [(_first_line(n), n.end_lineno or n.lineno) for n, _ in found]
-    for node, decorator in found:
-        first, last = _first_line(node), node.end_lineno or node.lineno
+    found.extend(_class_scorers(tree))
+    found.sort(key=lambda f: f.spans[0])
+    taken = [span for f in found for span in f.spans]
+    for item in found:
+        node = item.node
         context = "".join(
             text
             for number, text in enumerate(lines, start=1)
-            if not any(a <= number <= b for a, b in spans)
+            if not any(a <= number <= b for a, b in taken)
         )
-        own = "".join(lines[first - 1 : last])
+        own = "\0".join("".join(lines[a - 1 : b]) for a, b in item.spans)
         digest = hashlib.sha256(f"{own}\0{context}".encode()).hexdigest()[:16]
+        keyword = "class" if isinstance(node, ast.ClassDef) else "def"
         scan.scorers.append(
             ScorerDef(
-                name=_explicit_name(decorator) or node.name,
+                name=item.name,
                 function=node.name,
                 line=node.lineno - 1,
-                name_column=_name_column(lines[node.lineno - 1], node.name),
-                decorator_line=first - 1,
-                end_line=last - 1,
-                parameters=_parameters(node),
+                name_column=_name_column(lines[node.lineno - 1], keyword, node.name),
+                decorator_line=_first_line(node) - 1,
+                end_line=(node.end_lineno or node.lineno) - 1,
+                parameters=item.parameters,
                 source_hash=digest,
-                accepts_any=node.args.kwarg is not None,
-                aggregations=_aggregations(decorator),
+                accepts_any=item.accepts_any,
+                aggregations=item.aggregations,
             )
         )
     return scan
 
 
-def _first_line(node: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
+@dataclass
+class _Found:
+    """A scorer found in the tree, before hashing: where its code is, and what it declares."""
+
+    name: str
+    node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+    spans: list[tuple[int, int]]  # 1-based line ranges of its own code
+    parameters: tuple[Parameter, ...]
+    accepts_any: bool
+    aggregations: tuple[str, ...]
+
+
+@dataclass
+class _ScorerClass:
+    node: ast.ClassDef
+    spans: list[tuple[int, int]]  # the class and the scorer classes of this file it extends
+    name: str | None
+    aggregations: tuple[str, ...]
+    call: ast.FunctionDef | ast.AsyncFunctionDef | None
+
+
+def _class_scorers(tree: ast.Module) -> list[_Found]:
+    """Scorer subclasses: one scorer per module-level instance, else the class's own default.
+
+    The worker runs the instances the module makes, else `cls()`; a class with neither a
+    default `name` nor an instance, or with no `__call__` (its own or a parent's in this file),
+    is a base for others and no scorer of its own.
+    """
+    bases = set(SCORER_CLASSES) | _scorer_class_aliases(tree)
+    classes: dict[str, _ScorerClass] = {}
+    for node in tree.body:
+        if not isinstance(node, ast.ClassDef):
+            continue
+        parents = [classes[d] for b in node.bases if (d := _dotted(b)) in classes]
+        if not parents and not any(_dotted(b) in bases for b in node.bases):
+            continue
+        parent = parents[0] if parents else None
+        own_name, own_aggregations, call = _class_body(node)
+        classes[node.name] = _ScorerClass(
+            node=node,
+            spans=[
+                (_first_line(node), node.end_lineno or node.lineno),
+                *(span for p in parents for span in p.spans),
+            ],
+            name=own_name if own_name is not None else (parent.name if parent else None),
+            aggregations=own_aggregations
+            if own_aggregations is not None
+            else (parent.aggregations if parent else ()),
+            call=call or (parent.call if parent else None),
+        )
+    if not classes:
+        return []
+    instances: dict[str, list[tuple[ast.Call, tuple[int, int]]]] = {}
+    for node in tree.body:
+        value = node.value if isinstance(node, (ast.Assign, ast.AnnAssign)) else None
+        if isinstance(value, ast.Call) and (called := _dotted(value.func)) in classes:
+            span = (node.lineno, node.end_lineno or node.lineno)
+            instances.setdefault(called, []).append((value, span))
+    out: list[_Found] = []
+    for class_name, scorer_class in classes.items():
+        if scorer_class.call is None:
+            continue  # no `__call__`: a base for other scorer classes
+        made = instances.get(class_name)
+        wanted = (
+            [
+                (
+                    _explicit_name(call) or scorer_class.name,
+                    _aggregations(call) or scorer_class.aggregations,
+                    [*scorer_class.spans, span],
+                )
+                for call, span in made
+            ]
+            if made
+            else [(scorer_class.name, scorer_class.aggregations, scorer_class.spans)]
+        )
+        seen: set[str] = set()
+        for name, aggregations, spans in wanted:
+            if name is None or name in seen:
+                continue
+            seen.add(name)
+            call_node = scorer_class.call
+            out.append(
+                _Found(
+                    name=name,
+                    node=scorer_class.node,
+                    spans=spans,
+                    parameters=_parameters(call_node, skip_self=True) if call_node else (),
+                    accepts_any=call_node is not None and call_node.args.kwarg is not None,
+                    aggregations=aggregations,
+                )
+            )
+    return out
+
+
+def _scorer_class_aliases(tree: ast.Module) -> set[str]:
+    """Local names of Scorer imported under another name (`import Scorer as BaseScorer`)."""
+    aliases: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and node.module in SCORER_MODULES:
+            aliases.update(a.asname for a in node.names if a.name == "Scorer" and a.asname)
+    return aliases
+
+
+def _class_body(
+    node: ast.ClassDef,
+) -> tuple[str | None, tuple[str, ...] | None, ast.FunctionDef | ast.AsyncFunctionDef | None]:
+    """The class's default `name`, default named `aggregations`, and its `__call__`."""
+    name: str | None = None
+    aggregations: tuple[str, ...] | None = None
+    call: ast.FunctionDef | ast.AsyncFunctionDef | None = None
+    for item in node.body:
+        target: ast.expr | None = None
+        value: ast.expr | None = None
+        if isinstance(item, ast.AnnAssign):
+            target, value = item.target, item.value
+        elif isinstance(item, ast.Assign) and len(item.targets) == 1:
+            target, value = item.targets[0], item.value
+        elif isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.name == "__call__":
+            call = item
+        if not isinstance(target, ast.Name):
+            continue
+        if target.id == "name" and isinstance(value, ast.Constant):
+            name = value.value if isinstance(value.value, str) else None
+        elif target.id == "aggregations" and isinstance(value, (ast.List, ast.Tuple)):
+            aggregations = _named(value)
+    return name, aggregations, call
+
+
+def _first_line(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> int:
     return min([node.lineno, *(d.lineno for d in node.decorator_list)])
 
 
-def _name_column(line: str, name: str) -> int:
-    index = line.find(f"def {name}")
-    return index + 4 if index >= 0 else 0
+def _name_column(line: str, keyword: str, name: str) -> int:
+    index = line.find(f"{keyword} {name}")
+    return index + len(keyword) + 1 if index >= 0 else 0
 
 
-def _parameters(node: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[Parameter, ...]:
+def _parameters(
+    node: ast.FunctionDef | ast.AsyncFunctionDef, skip_self: bool = False
+) -> tuple[Parameter, ...]:
     args = node.args
     positional = [*args.posonlyargs, *args.args]
     first_default = len(positional) - len(args.defaults)
     out = [
         Parameter(a.arg, a.lineno - 1, a.col_offset, required=i < first_default)
         for i, a in enumerate(positional)
+        if not (skip_self and i == 0)
     ]
     out += [
         Parameter(a.arg, a.lineno - 1, a.col_offset, required=default is None)

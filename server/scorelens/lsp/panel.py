@@ -6,7 +6,7 @@ from typing import Any
 
 from scorelens.cli.tables import preview
 from scorelens.entities import Trace
-from scorelens.genai.aggregations import numeric
+from scorelens.genai.aggregations import numeric, rating
 from scorelens.lsp.protocol import Bucket, Cell, ResultRow, ScorerSummary
 from scorelens.lsp.summaries import Rows, buckets, primary_rows, primary_value, values
 
@@ -100,4 +100,5 @@ def _keep(keep: str, cells: dict[str, Cell]) -> bool:
 
 
 def _fails(value: Any) -> bool:
-    return value is False
+    # MLflow's verdicts: False, and "no" in any case.
+    return value is False or rating(value) == 0.0

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from scorelens.genai.aggregations import aggregate, numeric
+from scorelens.genai.aggregations import aggregate, numeric, rating
 from scorelens.lsp.protocol import Aggregate
 
 Rows = dict[str, list[dict[str, Any]]]  # trace id -> result rows of one scorer version
@@ -41,10 +41,21 @@ def aggregates(
     return [{"name": n, "value": v, "previous": before.get(n)} for n, v in now.items()]
 
 
+def verdict(value: Any) -> bool | None:
+    """Pass (True) or fail (False) for a bool or an MLflow "yes"/"no" rating; else None."""
+    if isinstance(value, bool):
+        return value
+    judged = rating(value)
+    return None if judged is None else judged == 1.0
+
+
 def pass_fail(current: list[Any]) -> tuple[int | None, int | None]:
-    """(passed, failed) for boolean scorers, whose None values abstain; else (None, None)."""
-    judged = [v for v in current if v is not None]
-    if judged and all(isinstance(v, bool) for v in judged):
+    """(passed, failed) for pass/fail scorers (bools, "yes"/"no"), whose None values abstain.
+
+    (None, None) when any value is something else.
+    """
+    judged = [verdict(v) for v in current if v is not None]
+    if judged and all(v is not None for v in judged):
         passed = sum(1 for v in judged if v)
         return passed, len(judged) - passed
     return None, None
@@ -71,13 +82,16 @@ def is_numeric(values_seen: list[Any]) -> bool:
 
 
 def buckets(values_seen: list[Any], count: int = 6) -> list[tuple[str, int]]:
-    """A value distribution: pass/fail for booleans, ranges for numbers, else top values."""
+    """A value distribution: pass/fail for bools and yes/no, ranges for numbers, else top values."""
     if not values_seen:
         return []
-    if all(isinstance(v, bool) for v in values_seen):
-        passed = sum(1 for v in values_seen if v)
+    verdicts = [verdict(v) for v in values_seen]
+    if all(v is not None for v in verdicts):
+        passed = sum(1 for v in verdicts if v)
         return [("pass", passed), ("fail", len(values_seen) - passed)]
-    numbers = [float(v) for v in values_seen if numeric(v) is not None and not isinstance(v, bool)]
+    numbers = [
+        float(v) for v in values_seen if not isinstance(v, (bool, str)) and numeric(v) is not None
+    ]
     if len(numbers) == len(values_seen):
         low, high = min(numbers), max(numbers)
         if low == high:

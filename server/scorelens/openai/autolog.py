@@ -1,6 +1,11 @@
 """Patch the openai SDK so each chat completion is recorded as a CHAT_MODEL span.
 
 Works on the class methods, so clients created before or after `autolog()` are both traced.
+The span is MLflow's: named "Completions", the request's keyword arguments as inputs and (but
+for `messages`) as attributes, `mlflow.message.format` "openai", and from the response
+`mlflow.llm.model` and the token usage under `mlflow.chat.tokenUsage`
+(`{"input_tokens", "output_tokens", "total_tokens"}`), which the trace sums into
+`trace.info.token_usage`.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 from scorelens.entities import SpanType
+from scorelens.tracing.constant import SpanAttributeKey, TokenUsageKey
 from scorelens.tracing.context import LiveSpan, open_span
 from scorelens.tracing.serialize import to_jsonable
 
@@ -49,9 +55,10 @@ def _request_inputs(kwargs: dict[str, Any]) -> dict[str, Any]:
 
 def _open(kwargs: dict[str, Any]) -> LiveSpan:
     span = open_span(SPAN_NAME, SpanType.CHAT_MODEL)
-    span.set_inputs(_request_inputs(kwargs))
-    if "model" in kwargs:
-        span.set_attribute("model", kwargs["model"])
+    inputs = _request_inputs(kwargs)
+    span.set_inputs(inputs)
+    span.set_attributes({k: v for k, v in inputs.items() if k not in ("messages", "input")})
+    span.set_attribute(SpanAttributeKey.MESSAGE_FORMAT, "openai")
     return span
 
 
@@ -64,17 +71,26 @@ def _finish(span: LiveSpan, completion: Any) -> None:
 
 
 def _record_usage(span: LiveSpan, completion: dict[str, Any]) -> None:
-    if completion.get("model"):
-        span.set_attribute("model", completion["model"])
+    model = completion.get("model") or span.get_attribute("model")
+    if model:
+        span.set_attribute(SpanAttributeKey.MODEL, model)
     usage = completion.get("usage")
-    if isinstance(usage, dict):
-        for ours, theirs in (
-            ("input_tokens", "prompt_tokens"),
-            ("output_tokens", "completion_tokens"),
-            ("total_tokens", "total_tokens"),
-        ):
-            if isinstance(usage.get(theirs), int):
-                span.set_attribute(ours, usage[theirs])
+    if not isinstance(usage, dict):
+        return
+    counts: dict[str, int] = {}
+    for ours, theirs in (
+        (TokenUsageKey.INPUT_TOKENS, "prompt_tokens"),
+        (TokenUsageKey.OUTPUT_TOKENS, "completion_tokens"),
+        (TokenUsageKey.TOTAL_TOKENS, "total_tokens"),
+    ):
+        if isinstance(usage.get(theirs), int):
+            counts[ours] = usage[theirs]
+    details = usage.get("prompt_tokens_details")
+    cached = details.get("cached_tokens") if isinstance(details, dict) else None
+    if isinstance(cached, int):
+        counts[TokenUsageKey.CACHE_READ_INPUT_TOKENS] = cached
+    if counts:
+        span.set_attribute(SpanAttributeKey.CHAT_USAGE, counts)
 
 
 def _fail(span: LiveSpan, exc: BaseException) -> None:

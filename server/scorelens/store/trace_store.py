@@ -4,7 +4,8 @@ Layout under the tracking root (default `./.scorelens`)::
 
     index.json                      experiments and runs (small; every change rewrites it)
     traces/<group>/<segment>.json   traces, written once per batch and never rewritten
-    assessments/<group>.json        latest Feedback per (trace, scorer name) for that group
+    assessments/<group>.json        Feedback and Expectations per trace, each with an id; re-scoring
+                                    keeps the newest per (trace, name, source)
     locks/                          lock files serialising writers of index and assessments
 
 A *group* is a run id, or `exp-<experiment id>` for traces recorded outside any run. All files are
@@ -18,13 +19,24 @@ stores that status and removes the temp files the dead writer left in the run's 
 
 from __future__ import annotations
 
+import gc
+import hashlib
+import json
 import os
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
-from scorelens.entities import Feedback, Trace
+from scorelens.entities import (
+    Assessment,
+    AssessmentError,
+    AssessmentSource,
+    AssessmentSourceType,
+    Feedback,
+    Trace,
+)
 from scorelens.store.atomic_file import write_atomically
 from scorelens.store.errors import StoreCorruptError, StoreError, StoreIndexMissingError
 from scorelens.store.file_lock import FileLock
@@ -187,6 +199,35 @@ class TraceStore:
             table.insert({"experiment_id": new_id, "name": name, "created": _now_ms()})
             return new_id
 
+    # -- logged models (set_active_model) ----------------------------------------------------
+
+    def get_logged_model(self, model_id: str) -> dict[str, Any] | None:
+        return next((m for m in self._index_table("models") if m.get("model_id") == model_id), None)
+
+    def get_or_create_logged_model(self, experiment_id: str, name: str) -> dict[str, Any]:
+        """The newest model of that name (MLflow's `set_active_model(name=)`), created if none."""
+
+        def newest(models: list[dict[str, Any]]) -> dict[str, Any] | None:
+            named = [m for m in models if m.get("name") == name]
+            return max(named, key=lambda m: m.get("creation_timestamp", 0)) if named else None
+
+        found = newest(self._index_table("models"))
+        if found is not None:
+            return found
+        with self._lock("index"), open_db(self._ensure_root()) as db:
+            table = db.table("models")
+            found = newest([dict(m) for m in table.all()])
+            if found is not None:
+                return found
+            model = {
+                "model_id": "m-" + uuid.uuid4().hex,
+                "name": name,
+                "experiment_id": experiment_id,
+                "creation_timestamp": _now_ms(),
+            }
+            table.insert(model)
+            return model
+
     # -- runs --------------------------------------------------------------------------------
 
     def create_run(
@@ -261,8 +302,14 @@ class TraceStore:
     def append_traces(self, traces: Iterable[Trace]) -> None:
         """Store a batch of traces: one new segment file per group, nothing rewritten."""
         by_group: dict[str, list[dict[str, Any]]] = {}
+        logged: dict[str, dict[str, list[Assessment]]] = {}
         for trace in traces:
-            by_group.setdefault(group_of(trace), []).append(trace.to_dict())
+            doc = trace.to_dict()
+            group = group_of(trace)
+            # Trace files are never rewritten; assessments live in assessments/, which is.
+            if doc["info"].pop("assessments", None):
+                logged.setdefault(group, {})[trace.trace_id] = list(trace.info.assessments)
+            by_group.setdefault(group, []).append(doc)
         if not by_group:
             return
         for group, docs in by_group.items():
@@ -274,6 +321,8 @@ class TraceStore:
             segment = f"{time.time_ns():020d}-{os.getpid()}-{os.urandom(3).hex()}.json"
             with open_db(os.path.join(folder, segment)) as db:
                 db.table("traces").insert_multiple(docs)
+        for group, assessments in logged.items():
+            self.save_assessments(group, assessments, replace=False)
         run_counts = {g: len(d) for g, d in by_group.items() if not g.startswith("exp-")}
         if run_counts:
             with self._lock("index"), open_db(self._ensure_root()) as db:
@@ -303,21 +352,72 @@ class TraceStore:
             raise StoreError(_not_a_folder(self.traces_dir)) from None
         return sorted(present if wanted is None else present & wanted)
 
-    def load_traces(self, group: str) -> list[Trace]:
+    def load_traces(self, group: str, with_assessments: bool = True) -> list[Trace]:
+        """The group's traces, each with its assessments in `trace.info.assessments`."""
         folder = self._group_dir(group)
         try:
             segments = sorted(n for n in os.listdir(folder) if n.endswith(".json"))
         except FileNotFoundError:
             return []
         traces: list[Trace] = []
-        for segment in segments:
-            path = os.path.join(folder, segment)
-            docs = read_table(path, "traces")
-            try:
-                traces.extend([Trace.from_dict(doc) for doc in docs])
-            except (KeyError, TypeError, ValueError, AttributeError) as exc:
-                raise StoreCorruptError(path, f"not a trace document: {_describe(exc)}") from None
+        with _collector_paused():
+            for segment in segments:
+                path = os.path.join(folder, segment)
+                docs = read_table(path, "traces")
+                try:
+                    traces.extend([Trace.from_dict(doc) for doc in docs])
+                except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                    raise StoreCorruptError(
+                        path, f"not a trace document: {_describe(exc)}"
+                    ) from None
+            if with_assessments and traces:
+                attach_assessments(traces, self.load_assessments(group))
         return traces
+
+    def find_trace(self, trace_id: str) -> Trace | None:
+        """The stored trace with this id, with its assessments; None when there is none."""
+        found = self._find_segment(trace_id)
+        if found is None:
+            return None
+        group, path = found
+        docs = read_table(path, "traces")
+        for doc in docs:
+            info = doc.get("info") if isinstance(doc, dict) else None
+            if isinstance(info, dict) and info.get("trace_id") == trace_id:
+                try:
+                    trace = Trace.from_dict(doc)
+                except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                    raise StoreCorruptError(
+                        path, f"not a trace document: {_describe(exc)}"
+                    ) from None
+                attach_assessments([trace], self.load_assessments(group))
+                return trace
+        return None
+
+    def group_of_trace(self, trace_id: str) -> str | None:
+        """The group holding the trace, found without parsing any file that lacks its id."""
+        found = self._find_segment(trace_id)
+        return None if found is None else found[0]
+
+    def _find_segment(self, trace_id: str) -> tuple[str, str] | None:
+        # Trace ids are ASCII and written verbatim, so a byte search rules a file in or out;
+        # newest files first, as the trace asked for is most often a recent one.
+        needle = json.dumps(trace_id).encode()
+        for group in self.groups():
+            folder = self._group_dir(group)
+            try:
+                names = sorted((n for n in os.listdir(folder) if n.endswith(".json")), reverse=True)
+            except OSError:
+                continue
+            for name in names:
+                path = os.path.join(folder, name)
+                try:
+                    with open(path, "rb") as handle:
+                        if needle in handle.read():
+                            return group, path
+                except OSError:
+                    continue
+        return None
 
     def _group_dir(self, group: str) -> str:
         return os.path.join(self.traces_dir, group)
@@ -327,30 +427,99 @@ class TraceStore:
     def _assessments_path(self, group: str) -> str:
         return os.path.join(self.assessments_dir, group + ".json")
 
-    def load_assessments(self, group: str) -> dict[str, list[Feedback]]:
-        path = self._assessments_path(group)
-        docs = read_table(path, "assessments")
+    def assessments_stamp(self, group: str) -> tuple[int, int, int] | None:
+        """Changes whenever the group's assessments file is replaced; None while it is absent."""
         try:
-            return {
-                d["trace_id"]: [Feedback.from_dict(f) for f in d["feedback"].values()] for d in docs
-            }
+            stat = os.stat(self._assessments_path(group))
+        except OSError:
+            return None
+        return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+
+    def load_assessments(self, group: str) -> dict[str, list[Assessment]]:
+        """Assessments (Feedback and Expectation) by trace id, oldest first."""
+        path = self._assessments_path(group)
+        try:
+            with _collector_paused():
+                docs = read_table(path, "assessments")
+                return {d["trace_id"]: _assessments_of(d) for d in docs}
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise StoreCorruptError(
                 path, f"not an assessments document: {_describe(exc)}"
             ) from None
 
-    def save_assessments(self, group: str, feedback: dict[str, list[Feedback]]) -> None:
-        """Merge feedback into the group's file: the newest value per (trace, name) wins."""
+    def save_assessments(
+        self,
+        group: str,
+        assessments: Mapping[str, Sequence[Assessment]],
+        replace: bool = True,
+    ) -> None:
+        """Add assessments to the group's file, giving each an id (and its trace id).
+
+        With `replace` (what re-scoring wants), a new assessment takes the place of the trace's
+        earlier ones of the same name and source, so re-scoring keeps one result per scorer while
+        a human's feedback of the same name stays. Without it every assessment is kept, as
+        MLflow's `log_feedback` does.
+        """
         os.makedirs(self.assessments_dir, exist_ok=True)
-        with self._lock("assessments-" + group), open_db(self._assessments_path(group)) as db:
+        path = self._assessments_path(group)
+        with self._lock("assessments-" + group), open_db(path) as db:
             table = db.table("assessments")
-            merged: dict[str, dict[str, Any]] = {d["trace_id"]: d["feedback"] for d in table.all()}
-            for trace_id, items in feedback.items():
-                slot = merged.setdefault(trace_id, {})
+            try:
+                merged: dict[str, list[dict[str, Any]]] = {
+                    d["trace_id"]: list(_records_of(d)) for d in table.all()
+                }
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                raise StoreCorruptError(
+                    path, f"not an assessments document: {_describe(exc)}"
+                ) from None
+            for trace_id, items in assessments.items():
+                if not items:
+                    continue
+                records = merged.setdefault(trace_id, [])
                 for item in items:
-                    slot[item.name or ""] = item.to_dict()
+                    if item.trace_id is None:
+                        item.trace_id = trace_id
+                    if item.assessment_id is None:
+                        item.assessment_id = new_assessment_id()
+                    record = item.to_record()
+                    if replace:
+                        key = _same_kind(record)
+                        records[:] = [r for r in records if _same_kind(r) != key]
+                    records.append(record)
             table.truncate()
-            table.insert_multiple({"trace_id": t, "feedback": f} for t, f in merged.items())
+            table.insert_multiple(
+                {"trace_id": t, "assessments": records} for t, records in merged.items()
+            )
+
+    def delete_assessment(self, group: str, trace_id: str, assessment_id: str) -> None:
+        path = self._assessments_path(group)
+        with self._lock("assessments-" + group), open_db(path) as db:
+            table = db.table("assessments")
+            for doc in table.all():
+                if doc["trace_id"] != trace_id:
+                    continue
+                records = list(_records_of(doc))
+                kept = [r for r in records if r.get("assessment_id") != assessment_id]
+                if len(kept) != len(records):
+                    table.update({"assessments": kept, "feedback": None}, doc_ids=[doc.doc_id])
+                    return
+        raise KeyError(f"no assessment {assessment_id} of trace {trace_id} in {path}")
+
+    def update_assessment(self, group: str, assessment: Assessment) -> None:
+        """Replace the stored assessment that has the same id (MLflow's update/override)."""
+        path = self._assessments_path(group)
+        with self._lock("assessments-" + group), open_db(path) as db:
+            table = db.table("assessments")
+            for doc in table.all():
+                records = list(_records_of(doc))
+                for index, record in enumerate(records):
+                    if record.get("assessment_id") == assessment.assessment_id:
+                        records[index] = assessment.to_record()
+                        table.update(
+                            {"assessments": records, "feedback": None}, doc_ids=[doc.doc_id]
+                        )
+                        return
+        raise KeyError(f"no assessment {assessment.assessment_id} in {path}")
 
     def _ensure_root(self, check: bool = True) -> str:
         """The index's path, ready to be written."""
@@ -362,6 +531,92 @@ class TraceStore:
 
 def _now_ms() -> int:
     return time.time_ns() // 1_000_000
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a load builds many objects.
+
+    Loads make only acyclic objects, yet each burst of allocations triggers full collections
+    that walk every object already loaded: more than half the time of a 10,000-trace load.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def new_assessment_id() -> str:
+    """MLflow's form: "a-" and 32 hex digits."""
+    return "a-" + uuid.uuid4().hex
+
+
+def attach_assessments(traces: Iterable[Trace], by_trace: Mapping[str, list[Assessment]]) -> None:
+    """Put each trace's stored assessments in `trace.info.assessments`, replacing what was there."""
+    for trace in traces:
+        found = by_trace.get(trace.info.trace_id)
+        trace.info.assessments = list(found) if found else []
+
+
+def _same_kind(record: dict[str, Any]) -> tuple[Any, ...]:
+    source = record.get("source") or {}
+    return (
+        record.get("name"),
+        "feedback" in record,
+        source.get("source_type"),
+        source.get("source_id"),
+        record.get("span_id"),
+    )
+
+
+def _records_of(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The assessment records of one trace's document, in either of the file's two forms."""
+    records = doc.get("assessments")
+    if records is not None:
+        if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+            raise TypeError("'assessments' is not a list of objects")
+        return records
+    legacy = doc["feedback"]
+    if not isinstance(legacy, dict):
+        raise TypeError("'feedback' is not an object")
+    return [_legacy_record(doc["trace_id"], item) for item in legacy.values()]
+
+
+def _assessments_of(doc: Mapping[str, Any]) -> list[Assessment]:
+    from_record = Assessment.from_record
+    return [from_record(r) for r in _records_of(doc)]
+
+
+def _legacy_record(trace_id: str, item: dict[str, Any]) -> dict[str, Any]:
+    """A Feedback as stores before MLflow-shaped assessments kept it (newest per name)."""
+    name = item.get("name") or ""
+    message = item.get("error")
+    error: AssessmentError | None = None
+    if message is not None:
+        kind = (item.get("source") or {}).get("error_kind")
+        code, _, rest = str(message).partition(": ")
+        if kind == "exception" and rest and code.isidentifier():
+            # Recorded from an exception as "Type: message": MLflow keeps the type as the code.
+            error = AssessmentError(code, rest, item.get("stack_trace"))
+        else:
+            error = AssessmentError("ASSESSMENT_ERROR", str(message), item.get("stack_trace"))
+    feedback = Feedback(
+        name=name,
+        value=item.get("value"),
+        error=error,
+        rationale=item.get("rationale"),
+        metadata=item.get("metadata"),
+        source=AssessmentSource(AssessmentSourceType.CODE),
+        trace_id=trace_id,
+        create_time_ms=0,
+        last_update_time_ms=0,
+    )
+    # A stable id, so the same legacy assessment is named alike on every read.
+    feedback.assessment_id = "a-" + hashlib.sha1(f"{trace_id}/{name}".encode()).hexdigest()[:32]
+    return feedback.to_record()
 
 
 def _not_a_folder(path: str) -> str:

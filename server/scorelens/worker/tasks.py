@@ -4,16 +4,25 @@ from __future__ import annotations
 
 import os
 import time
+import traceback
 from collections.abc import Callable
 from typing import Any
 
 import scorelens
 from scorelens.datasets import load_dataset
-from scorelens.entities import Feedback
-from scorelens.genai.evaluation import evaluate
-from scorelens.genai.scorers import Scorer
+from scorelens.entities import AssessmentError, Feedback
+from scorelens.entities.assessment import describe_exception
+from scorelens.genai.evaluation import generate_traces
+from scorelens.genai.scorer_runs import (
+    ERROR_KIND_EXCEPTION,
+    SCORER_ERROR,
+    PreparedScorer,
+    Verdict,
+    scorer_traces_dropped,
+)
 from scorelens.store.trace_cache import TraceCache
 from scorelens.tracing.serialize import to_jsonable
+from scorelens.user_modules import find_scorers
 from scorelens.worker.current import CurrentWork
 from scorelens.worker.messages import (
     Generated,
@@ -31,7 +40,6 @@ from scorelens.worker.user_code import (
     import_fresh,
     install_mlflow_aliases,
     line_in_file,
-    scorers_of,
 )
 
 _PROGRESS_INTERVAL_S = 0.1
@@ -81,35 +89,43 @@ class Tasks:
         except Exception as exc:
             answer["importError"] = describe_import_error(exc, request["file"])
             return answer
-        found = scorers_of(module)
-        names = request["scorers"] if request["scorers"] is not None else list(found)
+        found = find_scorers(module)
+        by_name = {s.name: s for s in found.scorers}
+        names = request["scorers"]
+        if names is None:
+            names = [*by_name, *(n for n in found.broken if n not in by_name)]
         last_report = time.monotonic()
         for name in names:
-            scorer = found.get(name)
-            if scorer is None:
+            scorer = by_name.get(name)
+            broken = found.broken.get(name)
+            if scorer is None and broken is None:
                 continue
+            prepared = PreparedScorer(scorer) if scorer is not None else None
+            unmade = _not_constructed(name, *broken) if broken is not None else None
             self._progress(request["id"], 0, len(traces), name)
             rows: list[ResultRow] = []
             began = time.perf_counter()
-            for done, trace in enumerate(traces, start=1):
-                if self.is_cancelled(request["id"]):
-                    answer["cancelled"] = True
-                    return answer
-                self.current.set(name, trace.trace_id)
-                started = time.perf_counter()
-                feedback = scorer.run(
-                    inputs=trace.inputs,
-                    outputs=trace.outputs,
-                    expectations=trace.info.expectations,
-                    trace=trace,
-                )
-                elapsed_ms = (time.perf_counter() - started) * 1000
-                rows.extend(
-                    _row(trace.trace_id, f, elapsed_ms, scorer, request["file"]) for f in feedback
-                )
-                if time.monotonic() - last_report > _PROGRESS_INTERVAL_S:
-                    self._progress(request["id"], done, len(traces), name)
-                    last_report = time.monotonic()
+            with scorer_traces_dropped():
+                for done, trace in enumerate(traces, start=1):
+                    if self.is_cancelled(request["id"]):
+                        answer["cancelled"] = True
+                        return answer
+                    self.current.set(name, trace.trace_id)
+                    started = time.perf_counter()
+                    if prepared is not None:
+                        verdicts = prepared.score(
+                            trace.inputs, trace.outputs, trace.info.expectations, trace
+                        )
+                    else:
+                        assert unmade is not None
+                        verdicts = [unmade]
+                    elapsed_ms = (time.perf_counter() - started) * 1000
+                    rows.extend(
+                        _row(trace.trace_id, v, elapsed_ms, request["file"]) for v in verdicts
+                    )
+                    if time.monotonic() - last_report > _PROGRESS_INTERVAL_S:
+                        self._progress(request["id"], done, len(traces), name)
+                        last_report = time.monotonic()
             # Sent as soon as it is done: kept even if a later scorer of the file hangs or crashes.
             finished: ScorerDone = {
                 "id": request["id"],
@@ -139,15 +155,13 @@ class Tasks:
                 raise Cancelled()
             self._progress(request["id"], done, total, None)
 
-        result = evaluate(data, predict_fn=app, on_progress=progress)
-        traces = result.result_df["trace"]
-        failed = sum(1 for t in traces if t is not None and t.info.state == "ERROR")
+        generated = generate_traces(data, app, on_progress=progress)
         return {
             "id": request["id"],
             "kind": "generated",
-            "runId": result.run_id,
-            "traceCount": len(traces),
-            "failed": failed,
+            "runId": generated.run_id,
+            "traceCount": len(generated.traces),
+            "failed": len(generated.failed),
         }
 
     def _progress(self, request_id: int, done: int, total: int, scorer: str | None) -> None:
@@ -161,20 +175,28 @@ class Tasks:
         self.emit(message)
 
 
-def _row(
-    trace_id: str, feedback: Feedback, elapsed_ms: float, scorer: Scorer, path: str
-) -> ResultRow:
+def _row(trace_id: str, verdict: Verdict, elapsed_ms: float, path: str) -> ResultRow:
+    feedback = verdict.feedback
     value, _ = to_jsonable(feedback.value)
-    kind = feedback.source.get("error_kind") if feedback.error else None
-    if feedback.error and kind is None:
-        kind = "feedback"  # the scorer returned Feedback(error=...) itself
+    stack = feedback.error.stack_trace if feedback.error is not None else None
     return {
         "traceId": trace_id,
-        "name": feedback.name or scorer.name,
+        "name": feedback.name,
         "value": value,
         "rationale": feedback.rationale,
-        "error": feedback.error,
-        "errorKind": kind,
-        "errorLine": line_in_file(feedback.stack_trace, path),
+        "error": verdict.error_text,
+        "errorKind": verdict.error_kind,
+        "errorLine": line_in_file(stack, path),
         "durationMs": round(elapsed_ms, 3),
     }
+
+
+def _not_constructed(name: str, class_name: str, exc: Exception) -> Verdict:
+    """The error on every trace of a Scorer class that `cls()` could not make."""
+    stack = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    message = f"{class_name}() failed: {describe_exception(exc)}"
+    feedback = Feedback(
+        name=name,
+        error=AssessmentError(error_code=SCORER_ERROR, error_message=message, stack_trace=stack),
+    )
+    return Verdict(feedback, ERROR_KIND_EXCEPTION, message)

@@ -2,35 +2,70 @@
 
 from __future__ import annotations
 
+import importlib
+import importlib.abc
+import importlib.machinery
+import importlib.util
 import os
 import re
 import sys
 import traceback
+from collections.abc import Sequence
 from types import ModuleType
 
-import scorelens
-import scorelens.entities
-import scorelens.genai
-import scorelens.genai.scorers
-from scorelens.genai.scorers import Scorer
-from scorelens.user_modules import exec_file, scorers_in
+from scorelens.user_modules import exec_file
 from scorelens.worker.messages import ErrorInfo
-
-# MLflow users' scorer files run unchanged: inside the worker these names are ScoreLens's.
-MLFLOW_ALIASES = {
-    "mlflow": scorelens,
-    "mlflow.genai": scorelens.genai,
-    "mlflow.genai.scorers": scorelens.genai.scorers,
-    "mlflow.entities": scorelens.entities,
-}
 
 _FRAME = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+)')
 _imports = 0
 
 
+class _Alias(importlib.abc.Loader):
+    """Loads `mlflow.<x>` as the very module `scorelens.<x>`, so both names are one object."""
+
+    def __init__(self, target: str) -> None:
+        self.target = target
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType:
+        # The import system keeps the module's own __name__, __spec__ and __path__ (it only
+        # fills attributes that are missing), so scorelens's submodules still import normally.
+        return importlib.import_module(self.target)
+
+    def exec_module(self, module: ModuleType) -> None:
+        return None  # already executed when imported under its own name
+
+
+class MlflowAliasFinder(importlib.abc.MetaPathFinder):
+    """Resolves `mlflow` and every `mlflow.<x>` to `scorelens` / `scorelens.<x>`.
+
+    MLflow users' scorer files run unchanged in the worker: `import mlflow`, `from
+    mlflow.genai.scorers import scorer`, `from mlflow.entities.assessment import Feedback` all
+    reach ScoreLens, whatever module path they name. A path ScoreLens lacks fails to import
+    with a message saying so, rather than loading part of a real MLflow.
+    """
+
+    def find_spec(
+        self,
+        fullname: str,
+        path: Sequence[str] | None = None,
+        target: ModuleType | None = None,
+    ) -> importlib.machinery.ModuleSpec | None:
+        if fullname != "mlflow" and not fullname.startswith("mlflow."):
+            return None
+        ours = "scorelens" + fullname[len("mlflow") :]
+        if importlib.util.find_spec(ours) is None:
+            raise ModuleNotFoundError(
+                f"No module named {fullname!r}: ScoreLens, which stands in for MLflow here, "
+                f"has no {ours}",
+                name=fullname,
+            )
+        return importlib.machinery.ModuleSpec(fullname, _Alias(ours))
+
+
 def install_mlflow_aliases() -> None:
-    for name, module in MLFLOW_ALIASES.items():
-        sys.modules.setdefault(name, module)
+    """From now on, in this process, `mlflow` is ScoreLens (first on sys.meta_path)."""
+    if not any(isinstance(f, MlflowAliasFinder) for f in sys.meta_path):
+        sys.meta_path.insert(0, MlflowAliasFinder())
 
 
 def forget_workspace_modules(workspace: str) -> None:
@@ -49,10 +84,6 @@ def import_fresh(path: str, workspace: str) -> ModuleType:
     if workspace not in sys.path:
         sys.path.insert(0, workspace)
     return exec_file(path, f"scorelens_scorers_{_imports}", keep=False)
-
-
-def scorers_of(module: ModuleType) -> dict[str, Scorer]:
-    return {s.name: s for s in scorers_in(module)}
 
 
 def line_in_file(stack_trace: str | None, path: str) -> int | None:

@@ -1,0 +1,5 @@
+"""`mlflow.entities.trace_data`'s path: TraceData."""
+
+from scorelens.entities.trace import TraceData
+
+__all__ = ["TraceData"]
