@@ -7,6 +7,8 @@ Names mirror MLflow's, so `import scorelens as mlflow` ports existing code.
 # before any of the imports below could load a workspace module of the same name.
 from scorelens import _service_path  # noqa: F401  # isort: skip
 from scorelens import entities, genai, openai
+from scorelens.autologging import autolog
+from scorelens.client import MlflowClient
 from scorelens.entities import SpanType
 from scorelens.fluent import (
     ActiveModel,
@@ -57,7 +59,9 @@ set_default_destination(_default_destination)
 
 __all__ = [
     "ActiveModel",
+    "MlflowClient",
     "SpanType",
+    "autolog",
     "clear_active_model",
     "delete_assessment",
     "entities",

@@ -26,14 +26,10 @@ from scorelens import tracking
 from scorelens.entities import Trace
 from scorelens.entities.trace import dumps_json
 from scorelens.search_filter import (
-    METADATA,
-    MODEL_ID_METADATA,
-    SOURCE_RUN_METADATA,
-    Clause,
     SearchFilterError,
     matches_all,
-    parse_filter,
     parse_order_by,
+    search_clauses,
     sort_traces,
 )
 from scorelens.store import TraceStore
@@ -166,18 +162,7 @@ def search_traces(
         raise ValueError(
             f"Invalid return type: {return_type}. Return type must be either 'pandas' or 'list'."
         )
-    if experiment_ids is not None:
-        warnings.warn(
-            "Parameter 'experiment_ids' is deprecated. Please use 'locations' instead.",
-            FutureWarning,
-            stacklevel=2,
-        )
-        if locations is not None:
-            raise ValueError(
-                "Cannot specify both 'experiment_ids' (deprecated) and 'locations'. "
-                "Use 'locations' only."
-            )
-        locations = experiment_ids
+    locations = merge_locations(experiment_ids, locations)
     for name, value in (("locations", locations), ("trace_ids", trace_ids)):
         if value is not None and not isinstance(value, (list, tuple)):
             raise ValueError(
@@ -187,7 +172,7 @@ def search_traces(
     if locations is not None and experiment is not None:
         raise ValueError("Cannot specify both 'locations' and 'experiment'.")
 
-    clauses = _clauses(filter_string, run_id, model_id)
+    clauses = search_clauses(filter_string, run_id, model_id)
     keys = parse_order_by(order_by)
     wanted = _legacy_test(trace_ids, state)
 
@@ -195,6 +180,13 @@ def search_traces(
     store = tracking.get_store()
     groups = _groups(store, run_id, locations, experiment)
     test = matches_all(clauses)
+    if run_id is not None:
+        # An evaluation of stored traces records none of its own; as in MLflow, the run's
+        # traces are then the ones it assessed, wherever they are stored.
+        scored_elsewhere = _scored_groups(store, run_id)
+        if scored_elsewhere:
+            groups = groups + [g for g in scored_elsewhere if g not in groups]
+            test = _and(test, _in_run(run_id))
     with _gc_paused():
         found: list[Trace] = []
         for group in groups:
@@ -207,6 +199,46 @@ def search_traces(
         if return_type == "list":
             return found
         return traces_frame(found)
+
+
+def _scored_groups(store: TraceStore, run_id: str) -> list[str]:
+    run = store.get_run(run_id) or {}
+    groups = run.get("source_groups")
+    return [str(g) for g in groups] if isinstance(groups, list) else []
+
+
+def _in_run(run_id: str) -> Callable[[Trace], bool]:
+    def test(trace: Trace) -> bool:
+        return trace.info.run_id == run_id or any(
+            a.run_id == run_id for a in trace.info.assessments
+        )
+
+    return test
+
+
+def _and(
+    first: Callable[[Trace], bool], second: Callable[[Trace], bool]
+) -> Callable[[Trace], bool]:
+    return lambda trace: first(trace) and second(trace)
+
+
+def merge_locations(
+    experiment_ids: list[str] | None, locations: list[str] | None
+) -> list[str] | None:
+    """MLflow's deprecated `experiment_ids` as `locations`, warned about where it was passed."""
+    if experiment_ids is None:
+        return locations
+    warnings.warn(
+        "Parameter 'experiment_ids' is deprecated. Please use 'locations' instead.",
+        FutureWarning,
+        stacklevel=3,
+    )
+    if locations is not None:
+        raise ValueError(
+            "Cannot specify both 'experiment_ids' (deprecated) and 'locations'. "
+            "Use 'locations' only."
+        )
+    return experiment_ids
 
 
 def _groups(
@@ -251,31 +283,6 @@ def _gc_paused() -> Iterator[None]:
         yield
     finally:
         gc.enable()
-
-
-def _clauses(filter_string: str | None, run_id: str | None, model_id: str | None) -> list[Clause]:
-    if model_id is not None and filter_string:
-        raise ValueError(
-            "Cannot specify both `model_id` or `filter_string` in the search_traces call."
-        )
-    if run_id is not None and filter_string and SOURCE_RUN_METADATA in filter_string:
-        raise ValueError(
-            "You cannot filter by run_id when it is already part of the filter string. "
-            f"Please remove the {SOURCE_RUN_METADATA} filter from the filter string and try "
-            "again."
-        )
-    if model_id is not None:
-        # A clause of its own rather than a formatted filter, so any id is taken literally.
-        return [
-            Clause(
-                METADATA,
-                MODEL_ID_METADATA,
-                "=",
-                model_id,
-                lambda t: t.info.trace_metadata.get(MODEL_ID_METADATA) == model_id,
-            )
-        ]
-    return parse_filter(filter_string)
 
 
 def _legacy_test(trace_ids: list[str] | None, state: str | None) -> Callable[[Trace], bool]:

@@ -872,3 +872,31 @@ def matches_all(clauses: list[Clause]) -> Predicate:
     if len(tests) == 1:
         return tests[0]
     return lambda t: all(test(t) for test in tests)
+
+
+def search_clauses(
+    filter_string: str | None, run_id: str | None, model_id: str | None
+) -> list[Clause]:
+    """The filter's clauses, with MLflow's checks of how it combines with run_id and model_id."""
+    if model_id is not None and filter_string:
+        raise ValueError(
+            "Cannot specify both `model_id` or `filter_string` in the search_traces call."
+        )
+    if run_id is not None and filter_string and SOURCE_RUN_METADATA in filter_string:
+        raise ValueError(
+            "You cannot filter by run_id when it is already part of the filter string. "
+            f"Please remove the {SOURCE_RUN_METADATA} filter from the filter string and try "
+            "again."
+        )
+    if model_id is not None:
+        # A clause of its own rather than a formatted filter, so any id is taken literally.
+        return [
+            Clause(
+                METADATA,
+                MODEL_ID_METADATA,
+                "=",
+                model_id,
+                lambda t: t.info.trace_metadata.get(MODEL_ID_METADATA) == model_id,
+            )
+        ]
+    return parse_filter(filter_string)

@@ -135,6 +135,17 @@ class Span:
         """The status description: the exception, `Type: message`, for a span that raised."""
         return self.status.description
 
+    # MLflow's "Scorer Concepts" page computes latency as `span.end_time - span.start_time` in
+    # nanoseconds; MLflow's Span has no such attributes, so its own example fails. These serve
+    # the page's intent.
+    @property
+    def start_time(self) -> int:
+        return self.start_time_ns
+
+    @property
+    def end_time(self) -> int | None:
+        return self.end_time_ns
+
     @property
     def duration_ns(self) -> int | None:
         return None if self.end_time_ns is None else self.end_time_ns - self.start_time_ns

@@ -246,6 +246,9 @@ def _run_evaluation(
             end_time=time.time_ns() // 1_000_000,
             metrics=metrics,
             source_run_ids=sources,
+            # Where the re-scored traces are stored, so search_traces(run_id=<this run>) finds
+            # them as MLflow does, traces recorded outside any run included.
+            source_groups=sorted({group_of(r.trace) for r in rows if r.trace} - {run_id}),
         )
     _print_failures(scorers, verdicts, rows)
     result = EvaluationResult._deferred(run_id, metrics, lambda: result_frame(rows, verdicts))

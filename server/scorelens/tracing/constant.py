@@ -75,3 +75,8 @@ TRACE_REQUEST_ID_PREFIX = "tr-"
 ASSESSMENT_ID_PREFIX = "a-"
 TRACE_SCHEMA_VERSION = 3
 TRACE_SCHEMA_VERSION_KEY = "mlflow.trace_schema.version"
+
+
+# Streamed responses: one span event per chunk, as MLflow's autologgers record them.
+STREAM_CHUNK_EVENT_NAME_FORMAT = "mlflow.chunk.item.{index}"
+STREAM_CHUNK_EVENT_VALUE_KEY = "mlflow.chunk.value"
