@@ -164,7 +164,7 @@ class WorkerClient:
         self._lines_left = MAX_LINES_PER_REQUEST
         self._output_cut = 0
         if self._home is not None:
-            current.create(self._current_path())
+            current.clear(self._current_path())
 
     def _end_request(self) -> None:
         if self._output_cut:

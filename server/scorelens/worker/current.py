@@ -18,6 +18,16 @@ def create(path: str) -> None:
         handle.write(b"\0" * SIZE)
 
 
+def clear(path: str) -> None:
+    """Forget the last note, in place: a worker still finishing a cancelled request may have
+    the file mapped, and truncating a mapped file would crash it (SIGBUS) on its next write."""
+    try:
+        with open(path, "r+b") as handle:
+            handle.write(b"\0" * SIZE)
+    except FileNotFoundError:
+        create(path)  # removed under us (a temp-folder cleaner); a new one serves from now on
+
+
 class CurrentWork:
     """The worker's side: note the scorer and trace about to run."""
 
