@@ -6,6 +6,7 @@ import type { LanguageClient } from "vscode-languageclient/node";
 import { outputChannel } from "./common/logging";
 import { ask } from "./common/requests";
 import { pickDataset } from "./datasets";
+import { columnKey } from "./panel/columns";
 import { ResultsPanel } from "./panel/resultsPanel";
 import {
   LENS_SCORE_COMMAND,
@@ -47,7 +48,7 @@ export function registerCommands(context: vscode.ExtensionContext, session: Sess
     }
   });
   register(LENS_SHOW_RESULTS_COMMAND, (ref: ScorerRef) =>
-    ResultsPanel.show(context.extensionUri, client, ref.name),
+    ResultsPanel.show(context.extensionUri, client, columnKey(ref)),
   );
   register("scorelens.showResults", () => ResultsPanel.show(context.extensionUri, client));
   register("scorelens.rescoreAll", async () => {

@@ -60,7 +60,7 @@ export interface ResultRow {
   inputPreview: string;
   outputPreview: string;
   state: string;
-  cells: Record<string, Cell>;
+  cells: Record<string, Cell>; // by column key, "<scorer file uri>#<scorer name>"
 }
 
 // -- requests (client -> server) ----------------------------------------------------------------
@@ -133,7 +133,7 @@ export interface ResultRowsParams {
   offset?: number;
   limit?: number;
   filter?: RowFilter;
-  sortBy?: string | null;
+  sortBy?: string | null; // a column key
   descending?: boolean;
 }
 
@@ -147,7 +147,7 @@ export interface ResultRowsResult {
   offset: number;
   rows: ResultRow[];
   columns: ScorerSummary[];
-  distributions: Record<string, Bucket[]>;
+  distributions: Record<string, Bucket[]>; // by column key
 }
 
 export const GET_TRACE = "scorelens/getTrace";

@@ -13,9 +13,10 @@ from typing import Any
 import pytest
 import pytest_asyncio
 from lsprotocol import types
+from pygls.protocol import JsonRPCResponseMessage, default_converter
 from pygls.uris import from_fs_path
 from pytest_lsp import LanguageClient
-from pytest_lsp.client import make_test_lsp_client
+from pytest_lsp.client import register_lsp_features
 
 import scorelens
 from scorelens.genai.evaluation import generate_traces
@@ -116,8 +117,25 @@ def workspace(tmp_path: Path, openai_env: str) -> Path:
     return root
 
 
+def _json_results_converter() -> Any:
+    """pytest-lsp's converter, except that custom requests' results stay plain JSON.
+
+    By default they become namedtuples, which rename keys that are not identifiers (a panel
+    column key like "file:///w/s.py#length", an attribute like "mlflow.chat.tokenUsage").
+    """
+    converter = default_converter()  # type: ignore[no-untyped-call]
+    converter.register_structure_hook(JsonRPCResponseMessage, lambda data, cls: cls(**data))
+    return converter
+
+
+def make_test_client() -> LanguageClient:
+    client = LanguageClient(converter_factory=_json_results_converter)
+    register_lsp_features(client)
+    return client
+
+
 async def start(root: Path, options: dict[str, Any] | None = None) -> Session:
-    client = make_test_lsp_client()
+    client = make_test_client()
     session = Session(client, root)
 
     @client.feature(types.WORKSPACE_CODE_LENS_REFRESH)  # type: ignore[untyped-decorator]

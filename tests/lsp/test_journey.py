@@ -215,7 +215,7 @@ async def test_a_cell_that_was_an_error_says_so(lsp: Session) -> None:
     rows = await lsp.request(
         protocol.RESULT_ROWS, {"scorers": [{"uri": lsp.uri("ratio.py"), "name": "ratio"}]}
     )
-    cells = [row["cells"]["ratio"] for row in rows["rows"]]
+    cells = [row["cells"][f"{lsp.uri('ratio.py')}#ratio"] for row in rows["rows"]]
     assert len(cells) == 3
     for cell in cells:
         assert cell["value"] == 0.5 and cell["changed"] is True
@@ -248,3 +248,25 @@ async def test_a_chosen_trace_set_survives_a_restart_until_new_traces_are_genera
         assert active == {"runId": generated["runId"], "traceCount": 2}
     finally:
         await second.client.shutdown_session()
+
+
+async def test_same_named_scorers_of_two_files_are_two_columns(lsp: Session) -> None:
+    lsp.open("scorers.py")
+    await lsp.save("scorers.py", SCORERS)
+    other = "from scorelens.genai.scorers import scorer\n\n@scorer\ndef response_length(outputs):\n"
+    other += "    return -1\n"
+    (lsp.root / "other.py").write_text(other)
+    lsp.open("other.py")
+    await lsp.save("other.py", other)
+    wanted = [
+        {"uri": lsp.uri("scorers.py"), "name": "response_length"},
+        {"uri": lsp.uri("other.py"), "name": "response_length"},
+    ]
+    rows = await lsp.request(protocol.RESULT_ROWS, {"scorers": wanted})
+    keys = [f"{w['uri']}#{w['name']}" for w in wanted]
+    assert [f"{c['uri']}#{c['name']}" for c in rows["columns"]] == keys
+    assert set(rows["distributions"]) == set(keys)
+    for row in rows["rows"]:
+        ours, theirs = (row["cells"][k]["value"] for k in keys)
+        assert ours == len(row["outputPreview"]) or len(row["outputPreview"]) == 160
+        assert theirs == -1

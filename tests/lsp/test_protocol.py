@@ -62,7 +62,7 @@ async def test_rescore_result_rows_and_trace(lsp: Session) -> None:
     ]
     row = rows["rows"][0]
     assert_shape(row, protocol.ResultRow)
-    cell = row["cells"]["response_length"]
+    cell = row["cells"][f"{uri}#response_length"]
     assert_shape(cell, protocol.Cell)
     assert cell["value"] == len(row["outputPreview"]) or len(row["outputPreview"]) == 160
 
@@ -89,18 +89,19 @@ async def test_filters_show_failing_errors_and_changed_rows(lsp: Session) -> Non
     )
     await lsp.save("scorers.py", mixed)
     price = [{"uri": uri, "name": "mentions_price"}]
+    key = f"{uri}#mentions_price"  # a panel column: one scorer of one file
     failing = await lsp.request(protocol.RESULT_ROWS, {"scorers": price, "filter": "failing"})
     assert failing["total"] == 2  # only the microwave answer mentions a price
-    assert all(r["cells"]["mentions_price"]["value"] is False for r in failing["rows"])
+    assert all(r["cells"][key]["value"] is False for r in failing["rows"])
     assert "mentions_price · 1/3 pass · 3 traces · 0 errors" in await lsp.lenses("scorers.py")
     no_errors = await lsp.request(protocol.RESULT_ROWS, {"scorers": price, "filter": "errors"})
     assert no_errors["total"] == 0
     ranked = await lsp.request(
-        protocol.RESULT_ROWS, {"scorers": price, "sortBy": "mentions_price", "descending": True}
+        protocol.RESULT_ROWS, {"scorers": price, "sortBy": key, "descending": True}
     )
-    assert [r["cells"]["mentions_price"]["value"] for r in ranked["rows"]] == [True, False, False]
+    assert [r["cells"][key]["value"] for r in ranked["rows"]] == [True, False, False]
     assert ranked["distributions"] == {
-        "mentions_price": [{"label": "pass", "count": 1}, {"label": "fail", "count": 2}]
+        key: [{"label": "pass", "count": 1}, {"label": "fail", "count": 2}]
     }
 
     edited = mixed.replace(
@@ -110,17 +111,14 @@ async def test_filters_show_failing_errors_and_changed_rows(lsp: Session) -> Non
     assert "mentions_price · 2/3 pass (▲1) · 3 traces · 0 errors" in await lsp.lenses("scorers.py")
     changed = await lsp.request(protocol.RESULT_ROWS, {"scorers": price, "filter": "changed"})
     assert changed["total"] == 1
-    cell = changed["rows"][0]["cells"]["mentions_price"]
+    cell = changed["rows"][0]["cells"][key]
     assert (cell["previous"], cell["value"], cell["changed"]) == (False, True, True)
 
     broken = edited.replace("return '$' in outputs or", "return 1 / 0 or")
     await lsp.save("scorers.py", broken, 4)
     errors = await lsp.request(protocol.RESULT_ROWS, {"scorers": price, "filter": "errors"})
     assert errors["total"] == 3
-    assert (
-        errors["rows"][0]["cells"]["mentions_price"]["error"]
-        == "ZeroDivisionError: division by zero"
-    )
+    assert errors["rows"][0]["cells"][key]["error"] == "ZeroDivisionError: division by zero"
 
 
 async def test_list_apps_and_generate_traces(lsp: Session) -> None:

@@ -30,4 +30,5 @@ async def test_yes_no_verdicts_count_as_pass_and_fail(lsp: Session) -> None:
         {"scorers": [{"uri": lsp.uri("verdicts.py"), "name": "long_enough"}], "filter": "failing"},
     )
     assert failing["total"] == failed
-    assert {row["cells"]["long_enough"]["value"] for row in failing["rows"]} <= {"No"}
+    key = f"{lsp.uri('verdicts.py')}#long_enough"
+    assert {row["cells"][key]["value"] for row in failing["rows"]} <= {"No"}

@@ -9,6 +9,7 @@ import type {
   SpanData,
   TraceData,
 } from "../protocol";
+import { columnKey, columnLabel } from "../panel/columns";
 import type { Query } from "../panel/messages";
 import { pageLabel } from "../panel/state";
 
@@ -108,15 +109,16 @@ export function renderTable(result: ResultRowsResult, query: Query): string {
     .join("");
   const headers = result.columns
     .map((column) => {
-      const sorted = query.sortBy === column.name;
+      const key = columnKey(column);
+      const sorted = query.sortBy === key;
       const ariaSort = sorted ? (query.descending ? "descending" : "ascending") : "none";
       const arrow = sorted ? (query.descending ? " ▼" : " ▲") : "";
       return (
-        `<th aria-sort="${ariaSort}"><button class="sort" data-sort="${escapeHtml(column.name)}">` +
-        `${escapeHtml(column.name)}${arrow}</button>` +
+        `<th aria-sort="${ariaSort}"><button class="sort" data-sort="${escapeHtml(key)}">` +
+        `${escapeHtml(columnLabel(column, result.columns))}${arrow}</button>` +
         `<div class="aggregate">${escapeHtml(aggregateText(column))}` +
         `${column.errors > 0 ? ` · ${String(column.errors)} errors` : ""}</div>` +
-        `${distribution(result.distributions[column.name] ?? [])}</th>`
+        `${distribution(result.distributions[key] ?? [])}</th>`
       );
     })
     .join("");
@@ -127,7 +129,7 @@ export function renderTable(result: ResultRowsResult, query: Query): string {
         `<td class="trace-id" title="${escapeHtml(row.traceId)}">` +
         `<span class="id">${escapeHtml(row.traceId)}</span></td>` +
         // Scorer columns before the previews, so a narrow panel still shows them.
-        result.columns.map((c) => renderCell(row.cells[c.name])).join("") +
+        result.columns.map((c) => renderCell(row.cells[columnKey(c)])).join("") +
         `<td class="preview-cell"><div class="preview">${escapeHtml(row.inputPreview)}</div></td>` +
         `<td class="preview-cell"><div class="preview">${escapeHtml(row.outputPreview)}</div></td>` +
         `</tr>`,

@@ -1,8 +1,12 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { columnKey, columnLabel } from "../../src/panel/columns";
 import { initialQuery } from "../../src/panel/state";
 import type { ResultRowsResult, ScorerSummary, TraceData } from "../../src/protocol";
 import { escapeHtml, formatValue, renderTable, renderTrace } from "../../src/webview/render";
+
+// How the server keys a column: one scorer of one file.
+const key = (name: string) => `file:///w/scorers.py#${name}`;
 
 const HOSTILE = `<img src=x onerror="alert('x')"><script>alert(1)</script> & done`;
 
@@ -28,7 +32,7 @@ const result: ResultRowsResult = {
   total: 2,
   offset: 0,
   columns: [column("ok", 1), column("length", null)],
-  distributions: { ok: [{ label: "pass", count: 1 }], length: [] },
+  distributions: { [key("ok")]: [{ label: "pass", count: 1 }], [key("length")]: [] },
   rows: [
     {
       traceId: "tr-1",
@@ -36,7 +40,7 @@ const result: ResultRowsResult = {
       outputPreview: "<b>bold</b>",
       state: "OK",
       cells: {
-        ok: {
+        [key("ok")]: {
           value: true,
           rationale: HOSTILE,
           error: null,
@@ -44,7 +48,7 @@ const result: ResultRowsResult = {
           previousError: null,
           changed: true,
         },
-        length: {
+        [key("length")]: {
           value: 12.5,
           rationale: null,
           error: null,
@@ -60,7 +64,7 @@ const result: ResultRowsResult = {
       outputPreview: "a",
       state: "OK",
       cells: {
-        ok: {
+        [key("ok")]: {
           value: false,
           rationale: null,
           error: null,
@@ -68,7 +72,7 @@ const result: ResultRowsResult = {
           previousError: null,
           changed: false,
         },
-        length: {
+        [key("length")]: {
           value: null,
           rationale: null,
           error: "KeyError: '<x>'",
@@ -99,11 +103,14 @@ test("trace text in the table is shown as text, never as markup", () => {
 });
 
 test("booleans are coloured, changes show old and new, headers sort", () => {
-  const html = renderTable(result, { ...initialQuery("length"), descending: true });
+  const html = renderTable(result, { ...initialQuery(key("length")), descending: true });
   assert.match(html, /<td class="pass"><span class="changed">fail → <\/span>pass/);
   assert.match(html, /<td class="fail">fail/);
   assert.match(html, /<td class="error">error/);
-  assert.match(html, /aria-sort="descending"><button class="sort" data-sort="length">length ▼/);
+  assert.match(
+    html,
+    /aria-sort="descending"><button class="sort" data-sort="file:\/\/\/w\/scorers\.py#length">length ▼/,
+  );
   assert.match(html, /1\/1 pass · 1 errors/);
   assert.match(html, /mean 12\.5/);
   assert.match(html, /data-page="prev" disabled/);
@@ -117,9 +124,13 @@ test("a value that was an error under the previous version says so", () => {
 test("scorer columns come before the input and output previews", () => {
   const html = renderTable(result, initialQuery());
   const header = html.slice(html.indexOf("<thead>"), html.indexOf("</thead>"));
-  const order = ["trace", 'data-sort="ok"', 'data-sort="length"', ">input<", ">output<"].map((s) =>
-    header.indexOf(s),
-  );
+  const order = [
+    "trace",
+    `data-sort="${key("ok")}"`,
+    `data-sort="${key("length")}"`,
+    ">input<",
+    ">output<",
+  ].map((s) => header.indexOf(s));
   assert.ok(
     order.every((at) => at >= 0),
     String(order),
@@ -244,8 +255,8 @@ test("yes and no verdicts are coloured like booleans", () => {
       {
         ...result.rows[0],
         cells: {
-          ok: { ...result.rows[0].cells.ok, value: "Yes", changed: false },
-          length: { ...result.rows[0].cells.length, value: "no", changed: false },
+          [key("ok")]: { ...result.rows[0].cells[key("ok")], value: "Yes", changed: false },
+          [key("length")]: { ...result.rows[0].cells[key("length")], value: "no", changed: false },
         },
       },
     ],
@@ -253,4 +264,27 @@ test("yes and no verdicts are coloured like booleans", () => {
   const html = renderTable(yesNo, initialQuery());
   assert.match(html, /<td class="pass">Yes/);
   assert.match(html, /<td class="fail">no/);
+});
+
+test("two files' scorers of the same name are two columns, told apart by file", () => {
+  const other = { ...column("length", null), uri: "file:///w/other%20scorers.py" };
+  const twin: ResultRowsResult = {
+    ...result,
+    columns: [column("length", null), other],
+    distributions: {},
+    rows: [
+      {
+        ...result.rows[0],
+        cells: {
+          [key("length")]: { ...result.rows[0].cells[key("length")], value: 1, changed: false },
+          [columnKey(other)]: { ...result.rows[0].cells[key("length")], value: 2, changed: false },
+        },
+      },
+    ],
+  };
+  const html = renderTable(twin, initialQuery());
+  assert.match(html, /length \(scorers\.py\)<\/button>/);
+  assert.match(html, /length \(other scorers\.py\)<\/button>/);
+  assert.match(html, /<td class="">1<\/td><td class="">2<\/td>/);
+  assert.equal(columnLabel(column("ok", 1), [column("ok", 1), column("length", null)]), "ok");
 });

@@ -13,6 +13,11 @@ from scorelens.lsp.summaries import Rows, buckets, primary_rows, primary_value, 
 MAX_LIMIT = 500
 
 
+def column_key(summary: ScorerSummary) -> str:
+    """A panel column: one scorer of one file (two files may both define `response_length`)."""
+    return f"{summary['uri']}#{summary['name']}"
+
+
 def _cell(rows: Rows, previous: Rows | None, trace_id: str, name: str) -> Cell | None:
     mine = primary_rows(rows.get(trace_id, []), name)
     if not mine:
@@ -39,7 +44,9 @@ def distributions(
     out: dict[str, list[Bucket]] = {}
     for summary, rows, _ in columns:
         seen = values(rows, trace_ids, summary["name"])
-        out[summary["name"]] = [{"label": label, "count": count} for label, count in buckets(seen)]
+        out[column_key(summary)] = [
+            {"label": label, "count": count} for label, count in buckets(seen)
+        ]
     return out
 
 
@@ -59,7 +66,7 @@ def result_rows(
         for summary, rows, previous in columns:
             cell = _cell(rows, previous, trace.trace_id, summary["name"])
             if cell is not None:
-                cells[summary["name"]] = cell
+                cells[column_key(summary)] = cell
         if not _keep(keep, cells):
             continue
         matched.append(

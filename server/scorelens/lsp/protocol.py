@@ -65,7 +65,7 @@ class ResultRow(TypedDict):
     inputPreview: str
     outputPreview: str
     state: str
-    cells: dict[str, Cell]  # by scorer name
+    cells: dict[str, Cell]  # by column key, "<scorer file uri>#<scorer name>"
 
 
 # -- requests (client -> server) --------------------------------------------------------------
@@ -144,7 +144,7 @@ class ResultRowsParams(TypedDict, total=False):
     offset: int
     limit: int
     filter: Literal["all", "failing", "errors", "changed"]
-    sortBy: str | None  # a scorer name; omitted: trace order
+    sortBy: str | None  # a column key ("<uri>#<name>"); omitted: trace order
     descending: bool
 
 
@@ -158,7 +158,7 @@ class ResultRowsResult(TypedDict):
     offset: int
     rows: list[ResultRow]
     columns: list[ScorerSummary]
-    distributions: dict[str, list[Bucket]]  # by scorer name, over every active trace
+    distributions: dict[str, list[Bucket]]  # by column key, over every active trace
 
 
 GET_TRACE = "scorelens/getTrace"
