@@ -22,7 +22,7 @@ from typing import Any
 from scorelens import tracking
 from scorelens.entities import Trace
 from scorelens.paged_list import PagedList
-from scorelens.search import merge_locations
+from scorelens.search import merge_locations, read_traces
 from scorelens.search_filter import (
     matches_all,
     parse_order_by,
@@ -134,10 +134,13 @@ class MlflowClient:
             return PagedList([], None)
 
         exporter.flush()
-        test = matches_all(clauses)
-        found: list[Trace] = []
-        for group in self._groups(scope, run_id):
-            found.extend(t for t in self._store.load_traces(group) if test(t))
+        found = read_traces(
+            self._store,
+            matches_all(clauses),
+            run_id=run_id,
+            scope=scope,
+            missing_run=f"Run with id={run_id} not found",
+        )
         ordered = sort_traces(found, keys)
         page = ordered[offset : offset + max_results]
         if not include_spans:
@@ -147,28 +150,6 @@ class MlflowClient:
         # follows; knowing the total, the token here is None as soon as nothing is left.
         token = _make_token(end, fingerprint) if end < len(ordered) else None
         return PagedList(page, token)
-
-    def _groups(self, scope: list[str] | None, run_id: str | None) -> list[str]:
-        """The store's groups to read: the run's, those of `scope`, or all of them."""
-        if run_id is not None:
-            run = self._store.get_run(run_id)
-            if run is None:
-                raise ValueError(f"Run with id={run_id} not found")
-            run_experiment = str(run["experiment_id"])
-            if scope is not None and run_experiment not in scope:
-                raise ValueError(
-                    f"Run {run_id} belongs to experiment {run_experiment}, which is not in the "
-                    f"list of locations provided: {scope}. Please include experiment "
-                    f"{run_experiment} in the `locations` parameter to search for traces from "
-                    "this run."
-                )
-            return self._store.groups(run_id=run_id)
-        if scope is None:
-            return self._store.groups()
-        groups: list[str] = []
-        for experiment_id in scope:
-            groups.extend(g for g in self._store.groups(experiment_id) if g not in groups)
-        return groups
 
 
 def _fingerprint(*query: Any) -> str:

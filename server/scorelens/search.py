@@ -178,19 +178,18 @@ def search_traces(
 
     exporter.flush()
     store = tracking.get_store()
-    groups = _groups(store, run_id, locations, experiment)
-    test = matches_all(clauses)
-    if run_id is not None:
-        # An evaluation of stored traces records none of its own; as in MLflow, the run's
-        # traces are then the ones it assessed, wherever they are stored.
-        scored_elsewhere = _scored_groups(store, run_id)
-        if scored_elsewhere:
-            groups = groups + [g for g in scored_elsewhere if g not in groups]
-            test = _and(test, _in_run(run_id))
+    # MLflow searches the current experiment unless told otherwise, and refuses a run outside
+    # it; ScoreLens scopes an unqualified run_id to the run, wherever it is.
+    scoped = run_id is None or locations is not None or experiment is not None
+    matches = matches_all(clauses)
     with _gc_paused():
-        found: list[Trace] = []
-        for group in groups:
-            found.extend(t for t in store.load_traces(group) if wanted(t) and test(t))
+        found = read_traces(
+            store,
+            lambda t: wanted(t) and matches(t),
+            run_id=run_id,
+            scope=_experiment_ids(locations, experiment) if scoped else None,
+            missing_run=f"no run {run_id!r} in the store at {store.root}",
+        )
         found = sort_traces(found, keys)
         if max_results is not None:
             found = found[: max(max_results, 0)]
@@ -201,10 +200,47 @@ def search_traces(
         return traces_frame(found)
 
 
-def _scored_groups(store: TraceStore, run_id: str) -> list[str]:
-    run = store.get_run(run_id) or {}
-    groups = run.get("source_groups")
-    return [str(g) for g in groups] if isinstance(groups, list) else []
+def read_traces(
+    store: TraceStore,
+    test: Callable[[Trace], bool],
+    *,
+    run_id: str | None,
+    scope: list[str] | None,
+    missing_run: str,
+) -> list[Trace]:
+    """The stored traces passing `test`: a run's, or every one of the experiments in `scope`
+    (None: every experiment). A run's experiment must be in `scope` when one is given.
+
+    An evaluation of stored traces records none of its own; as in MLflow, its traces are then
+    the ones it assessed, wherever they are stored.
+    """
+    if run_id is None:
+        groups = store.groups() if scope is None else _groups_of(store, scope)
+    else:
+        run = store.get_run(run_id)
+        if run is None:
+            raise ValueError(missing_run)
+        run_experiment = str(run["experiment_id"])
+        if scope is not None and run_experiment not in scope:
+            raise ValueError(
+                f"Run {run_id} belongs to experiment {run_experiment}, which is not in the "
+                f"list of locations provided: {scope}. Please include experiment "
+                f"{run_experiment} in the `locations` parameter to search for traces from "
+                "this run."
+            )
+        groups = store.groups(run_id=run_id)
+        scored = run.get("source_groups")
+        if isinstance(scored, list) and scored:
+            groups += [str(g) for g in scored if g not in groups]
+            test = _and(test, _in_run(run_id))
+    return [t for group in groups for t in store.load_traces(group) if test(t)]
+
+
+def _groups_of(store: TraceStore, experiment_ids: list[str]) -> list[str]:
+    groups: list[str] = []
+    for experiment_id in experiment_ids:
+        groups.extend(g for g in store.groups(experiment_id=experiment_id) if g not in groups)
+    return groups
 
 
 def _in_run(run_id: str) -> Callable[[Trace], bool]:
@@ -239,33 +275,6 @@ def merge_locations(
             "Use 'locations' only."
         )
     return experiment_ids
-
-
-def _groups(
-    store: TraceStore, run_id: str | None, locations: list[str] | None, experiment: str | None
-) -> list[str]:
-    """The store's groups to read: the run's, or those of the experiments searched."""
-    if run_id is None:
-        groups: list[str] = []
-        for experiment_id in _experiment_ids(locations, experiment):
-            groups.extend(g for g in store.groups(experiment_id=experiment_id) if g not in groups)
-        return groups
-    run = store.get_run(run_id)
-    if run is None:
-        raise ValueError(f"no run {run_id!r} in the store at {store.root}")
-    # MLflow searches the current experiment unless told otherwise, and refuses a run outside
-    # it; ScoreLens scopes an unqualified run_id to the run, wherever it is.
-    if locations is not None or experiment is not None:
-        scope = _experiment_ids(locations, experiment)
-        run_experiment = str(run["experiment_id"])
-        if run_experiment not in scope:
-            raise ValueError(
-                f"Run {run_id} belongs to experiment {run_experiment}, which is not in the "
-                f"list of locations provided: {scope}. Please include experiment "
-                f"{run_experiment} in the `locations` parameter to search for traces from "
-                "this run."
-            )
-    return store.groups(run_id=run_id)
 
 
 @contextmanager

@@ -38,21 +38,10 @@ from scorelens.entities.assessment_source import AssessmentSource, AssessmentSou
 from scorelens.entities.span import SpanType
 from scorelens.genai import scorer
 from scorelens.tracing.constant import AssessmentMetadataKey, TraceMetadataKey
+from tests.mlflow_compat.test_search_traces import MLFLOW_COLUMNS
 
 # MLflow's search_traces columns, which result_df has after trace_id and the assessments.
-TRACE_COLUMNS = [
-    "trace",
-    "client_request_id",
-    "state",
-    "request_time",
-    "execution_duration",
-    "request",
-    "response",
-    "trace_metadata",
-    "tags",
-    "spans",
-    "assessments",
-]
+TRACE_COLUMNS = MLFLOW_COLUMNS[1:]
 
 
 def all_traces() -> list[Trace]:

@@ -15,6 +15,8 @@ import ast
 import hashlib
 from dataclasses import dataclass, field
 
+from scorelens.genai.scorers.base import SCORER_PARAMETERS
+
 SCORER_DECORATORS = frozenset(
     {
         "scorer",
@@ -37,7 +39,6 @@ SCORER_CLASSES = frozenset(
     | {f"{module}.Scorer" for module in SCORER_MODULES}
 )
 TRACE_DECORATORS = frozenset({"trace", "scorelens.trace", "mlflow.trace"})
-SCORER_PARAMETERS = frozenset({"inputs", "outputs", "expectations", "trace"})
 
 
 @dataclass(frozen=True)

@@ -323,9 +323,10 @@ async def on_configuration(ls: ScoreLensServer, params: types.DidChangeConfigura
 def on_open(ls: ScoreLensServer, params: types.DidOpenTextDocumentParams) -> None:
     path = to_fs_path(params.text_document.uri)
     if path:
-        ls.remember_saved(path, _read_text(path))
+        saved = _read_text(path)
+        ls.remember_saved(path, saved)
         ls.mark_dirty(path, params.text_document.text)
-        ls.service.refresh_file(path)
+        ls.service.refresh_file(path, saved)  # scans what is on disk: results belong to it
         ls.publish(path)
 
 
@@ -353,7 +354,8 @@ async def on_save(ls: ScoreLensServer, params: types.DidSaveTextDocumentParams) 
     if not path:
         return
     ls.dirty.discard(path)
-    ls.remember_saved(path, _read_text(path))
+    # Saved, the editor's text is what is on disk: no need to read the file for it.
+    ls.remember_saved(path, ls.workspace.get_text_document(params.text_document.uri).source)
     if ls.settings.rescore_on_save:
         try:
             await ls.score_file(path)
