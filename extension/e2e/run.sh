@@ -44,7 +44,7 @@ export OPENAI_BASE_URL="$(head -n1 "$url_file")" OPENAI_API_KEY=loopback
 expected="$(cd "$scratch" && "$py" -m scorelens generate --dataset support.jsonl --app sample_app.py:sample_app >/dev/null && "$py" - <<'PY'
 import json
 import scorelens
-from scorelens.cli.loading import load_scorers
+from scorelens.user_modules import load_scorers
 from scorelens.lsp.summaries import format_number
 scorers = {s.name: s for s in load_scorers("scorers.py")}
 result = scorelens.genai.evaluate(scorelens.search_traces(), scorers=list(scorers.values()))

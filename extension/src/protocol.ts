@@ -1,7 +1,8 @@
 // ScoreLens's custom LSP protocol: every request and notification, with its payload types.
-// This file mirrors `server/scorelens/lsp/protocol.py` name for name; tests on both sides fail
-// when the two drift apart. Callers use the typed `requests` and `notifications` at the end, so
-// params and results are checked by the compiler, never a bare method string.
+// Declared once on each side: here and in `server/scorelens/lsp/protocol.py`, side by side, in
+// the same order. extension/test/unit/protocol.test.ts and tests/test_protocol_mirror.py compare
+// the two structurally (methods, type names, field names, field types, optionality) and fail on
+// any drift. Callers use the typed `requests` and `notifications`, never a bare method string.
 import { NotificationType, RequestType } from "vscode-languageserver-protocol";
 
 // -- shared shapes ------------------------------------------------------------------------------
@@ -25,12 +26,14 @@ export interface Aggregate {
   previous: number | null;
 }
 
+export type ScorerState = "unscored" | "scored" | "error" | "running" | "untrusted";
+
 export interface ScorerSummary {
   uri: string;
   name: string;
   line: number;
   hash: string;
-  state: "unscored" | "scored" | "error" | "running" | "untrusted";
+  state: ScorerState;
   scored: number;
   total: number;
   errors: number;
@@ -63,97 +66,17 @@ export interface ResultRow {
   cells: Record<string, Cell>; // by column key, "<scorer file uri>#<scorer name>"
 }
 
-// -- requests (client -> server) ----------------------------------------------------------------
-// Requests without a params interface take an empty object: always send one, so the request is
-// well-formed for any server (the ScoreLens server also answers one without params).
-export type NoParams = Record<string, never>;
+// -- the trace, as MLflow writes it (Trace.to_dict() on the server) -------------------------------
 
-export const LIST_RUNS = "scorelens/listRuns";
-
-export interface ListRunsResult {
-  runs: RunInfo[];
-  active: TraceSet;
+export interface SpanStatus {
+  code: string;
+  message: string;
 }
 
-export const LIST_SCORERS = "scorelens/listScorers";
-
-export interface ListScorersResult {
-  scorers: ScorerSummary[];
-}
-
-export const LIST_APPS = "scorelens/listApps";
-
-export interface AppInfo {
-  uri: string;
+export interface SpanEventData {
   name: string;
-  line: number;
-  reference: string;
-}
-
-export interface ListAppsResult {
-  apps: AppInfo[];
-}
-
-export const SELECT_TRACE_SET = "scorelens/selectTraceSet";
-
-export interface SelectTraceSetParams {
-  runId: string | null;
-}
-
-export const RESCORE = "scorelens/rescore";
-
-export interface RescoreParams {
-  uri?: string;
-  name?: string;
-}
-
-export interface RescoreResult {
-  scorers: ScorerSummary[];
-}
-
-export const GENERATE_TRACES = "scorelens/generateTraces";
-
-export interface GenerateTracesParams {
-  dataset: string;
-  app: string;
-}
-
-export interface GenerateTracesResult {
-  runId: string;
-  traceCount: number;
-  failed: number;
-}
-
-export const RESULT_ROWS = "scorelens/resultRows";
-
-export type RowFilter = "all" | "failing" | "errors" | "changed";
-
-export interface ResultRowsParams {
-  scorers?: ScorerRef[];
-  offset?: number;
-  limit?: number;
-  filter?: RowFilter;
-  sortBy?: string | null; // a column key
-  descending?: boolean;
-}
-
-export interface Bucket {
-  label: string;
-  count: number;
-}
-
-export interface ResultRowsResult {
-  total: number;
-  offset: number;
-  rows: ResultRow[];
-  columns: ScorerSummary[];
-  distributions: Record<string, Bucket[]>; // by column key
-}
-
-export const GET_TRACE = "scorelens/getTrace";
-
-export interface GetTraceParams {
-  traceId: string;
+  timestamp_ns: number;
+  attributes: Record<string, unknown>;
 }
 
 export interface SpanData {
@@ -164,11 +87,37 @@ export interface SpanData {
   span_type: string;
   start_time_ns: number;
   end_time_ns: number | null;
-  status: { code: string; message: string };
+  status: SpanStatus;
   inputs: unknown;
   outputs: unknown;
   attributes: Record<string, unknown>;
-  events: { name: string; timestamp_ns: number; attributes: Record<string, unknown> }[];
+  events: SpanEventData[];
+}
+
+export interface AssessmentSourceData {
+  source_type: string; // HUMAN, LLM_JUDGE, CODE
+  source_id?: string;
+}
+
+export interface AssessmentErrorData {
+  error_code: string;
+  error_message?: string;
+  stack_trace?: string;
+}
+
+export interface FeedbackData {
+  value: unknown;
+  error?: AssessmentErrorData;
+}
+
+export interface SerializedValue {
+  serialization_format: string;
+  value: string;
+}
+
+export interface ExpectationData {
+  value?: unknown;
+  serialized_value?: SerializedValue;
 }
 
 // An assessment as MLflow's `Assessment.to_dictionary()` writes it: scorer feedback, human
@@ -176,44 +125,139 @@ export interface SpanData {
 export interface AssessmentData {
   assessment_id?: string;
   assessment_name: string;
-  source: { source_type: string; source_id?: string };
-  feedback?: { value?: unknown; error?: { error_code?: string; error_message?: string } };
-  expectation?: {
-    value?: unknown;
-    serialized_value?: { serialization_format: string; value: string };
-  };
+  trace_id: string;
+  source: AssessmentSourceData;
+  create_time: string; // RFC 3339
+  last_update_time: string;
+  span_id?: string;
+  feedback?: FeedbackData;
+  expectation?: ExpectationData;
   rationale?: string;
+  metadata?: Record<string, string>;
+  overrides?: string;
+  valid?: boolean;
+}
+
+export interface TraceInfoData {
+  trace_id: string;
+  experiment_id: string;
+  run_id: string | null;
+  request_time: number; // ms since the epoch
+  execution_duration: number | null; // ms
+  state: string;
+  expectations: Record<string, unknown>;
+  tags: Record<string, string>;
+  trace_metadata?: Record<string, string>;
+  client_request_id?: string;
+  request_preview?: string;
+  response_preview?: string;
+  assessments?: AssessmentData[];
 }
 
 export interface TraceData {
-  info: {
-    trace_id: string;
-    experiment_id: string;
-    run_id: string | null;
-    request_time: number;
-    execution_duration: number | null;
-    state: string;
-    expectations: Record<string, unknown>;
-    tags: Record<string, string>;
-    assessments?: AssessmentData[];
-  };
+  info: TraceInfoData;
   spans: SpanData[];
+}
+
+// -- requests (client -> server) ----------------------------------------------------------------
+
+// The params of a request that needs none: an empty object. Always send one, so the request is
+// well-formed for any server (the ScoreLens server also answers one without params).
+export type NoParams = Record<string, never>;
+
+export interface ListRunsResult {
+  runs: RunInfo[];
+  active: TraceSet;
+}
+
+export interface AppInfo {
+  uri: string;
+  name: string;
+  line: number;
+  reference: string; // what `generateTraces` takes as `app`: "path/to/file.py:function"
+}
+
+export interface ListAppsResult {
+  apps: AppInfo[];
+}
+
+export interface SelectTraceSetParams {
+  runId: string | null; // null: every trace in the store
+}
+
+// Also the argument of the `scorelens.lens.score` lens command.
+export interface RescoreParams {
+  uri?: string; // a scorer file; omitted: every scorer file in the workspace
+  name?: string; // one scorer of that file; omitted: all of them
+}
+
+export interface RescoreResult {
+  scorers: ScorerSummary[];
+}
+
+export interface GenerateTracesParams {
+  dataset: string; // a path, absolute or relative to the workspace
+  app: string; // module:function or path.py:function
+}
+
+export interface GenerateTracesResult {
+  runId: string;
+  traceCount: number;
+  failed: number;
+}
+
+export type RowFilter = "all" | "failing" | "errors" | "changed";
+
+export interface ResultRowsParams {
+  scorers?: ScorerRef[]; // the panel's columns; omitted: every known scorer
+  offset?: number;
+  limit?: number;
+  filter?: RowFilter;
+  sortBy?: string | null; // a column key ("<uri>#<name>"); omitted: trace order
+  descending?: boolean;
+}
+
+export interface Bucket {
+  label: string; // "pass", "fail", a value, or a numeric range "10–20"
+  count: number;
+}
+
+export interface ResultRowsResult {
+  total: number; // rows matching the filter
+  offset: number;
+  rows: ResultRow[];
+  columns: ScorerSummary[];
+  distributions: Record<string, Bucket[]>; // by column key, over every active trace
+}
+
+export interface GetTraceParams {
+  traceId: string;
 }
 
 export interface GetTraceResult {
   trace: TraceData;
 }
 
-export const CLEAR_RESULTS = "scorelens/clearResults";
-
 export interface ClearResultsResult {
   cleared: number;
 }
 
+export const requests = {
+  listRuns: new RequestType<NoParams, ListRunsResult, void>("scorelens/listRuns"),
+  listApps: new RequestType<NoParams, ListAppsResult, void>("scorelens/listApps"),
+  selectTraceSet: new RequestType<SelectTraceSetParams, TraceSet, void>("scorelens/selectTraceSet"),
+  rescore: new RequestType<RescoreParams, RescoreResult, void>("scorelens/rescore"),
+  generateTraces: new RequestType<GenerateTracesParams, GenerateTracesResult, void>(
+    "scorelens/generateTraces",
+  ),
+  resultRows: new RequestType<ResultRowsParams, ResultRowsResult, void>("scorelens/resultRows"),
+  getTrace: new RequestType<GetTraceParams, GetTraceResult, void>("scorelens/getTrace"),
+  clearResults: new RequestType<NoParams, ClearResultsResult, void>("scorelens/clearResults"),
+} as const;
+
 // -- notifications (server -> client) -----------------------------------------------------------
 
-export const SCORES_CHANGED = "scorelens/scoresChanged";
-
+// One scoring run of one file ended: the scorers whose figures it changed.
 export interface ScoresChangedParams {
   uri: string;
   changed: ScorerSummary[];
@@ -221,45 +265,16 @@ export interface ScoresChangedParams {
   workerCalled: boolean;
 }
 
-export const STATUS = "scorelens/status";
-
+// The server's state or the active trace set changed (also after Clear Results).
 export interface StatusParams {
   state: "ready" | "running" | "error";
   message: string;
   traceSet: TraceSet;
 }
 
-export const REQUESTS = [
-  LIST_RUNS,
-  LIST_SCORERS,
-  LIST_APPS,
-  SELECT_TRACE_SET,
-  RESCORE,
-  GENERATE_TRACES,
-  RESULT_ROWS,
-  GET_TRACE,
-  CLEAR_RESULTS,
-] as const;
-export const NOTIFICATIONS = [SCORES_CHANGED, STATUS] as const;
-
-// The typed declarations every caller uses: one per method, params and result together.
-export const requests = {
-  listRuns: new RequestType<NoParams, ListRunsResult, void>(LIST_RUNS),
-  listScorers: new RequestType<NoParams, ListScorersResult, void>(LIST_SCORERS),
-  listApps: new RequestType<NoParams, ListAppsResult, void>(LIST_APPS),
-  selectTraceSet: new RequestType<SelectTraceSetParams, TraceSet, void>(SELECT_TRACE_SET),
-  rescore: new RequestType<RescoreParams, RescoreResult, void>(RESCORE),
-  generateTraces: new RequestType<GenerateTracesParams, GenerateTracesResult, void>(
-    GENERATE_TRACES,
-  ),
-  resultRows: new RequestType<ResultRowsParams, ResultRowsResult, void>(RESULT_ROWS),
-  getTrace: new RequestType<GetTraceParams, GetTraceResult, void>(GET_TRACE),
-  clearResults: new RequestType<NoParams, ClearResultsResult, void>(CLEAR_RESULTS),
-} as const;
-
 export const notifications = {
-  scoresChanged: new NotificationType<ScoresChangedParams>(SCORES_CHANGED),
-  status: new NotificationType<StatusParams>(STATUS),
+  scoresChanged: new NotificationType<ScoresChangedParams>("scorelens/scoresChanged"),
+  status: new NotificationType<StatusParams>("scorelens/status"),
 } as const;
 
 // Client-side commands the server puts on code lenses; registered by the extension only.

@@ -21,8 +21,17 @@ from pytest_lsp.client import register_lsp_features
 import scorelens
 from scorelens.genai.evaluation import generate_traces
 from scorelens.lsp import protocol
-from scorelens.lsp.server import plain
 from tests.conftest import FIXTURES
+from tests.protocol_shape import assert_conforms
+
+
+def plain(value: Any) -> Any:
+    """pygls hands notification params over as namedtuples; turn them back into JSON data."""
+    if hasattr(value, "_asdict"):
+        return {k: plain(v) for k, v in value._asdict().items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    return value
 
 
 class Session:
@@ -32,8 +41,11 @@ class Session:
         self.client = client
         self.root = root
         self.lens_refreshes = 0
-        self.received: dict[str, list[Any]] = {m: [] for m in protocol.NOTIFICATIONS}
+        self.received: dict[protocol.Notification[Any], list[Any]] = {
+            n: [] for n in protocol.NOTIFICATIONS
+        }
         self.ready: asyncio.Future[Any] | None = None  # the first scorelens/status
+        self.nonconforming: list[str] = []  # notifications not of their declared type
 
     async def warm(self) -> Any:
         assert self.ready is not None
@@ -42,12 +54,19 @@ class Session:
     def uri(self, name: str) -> str:
         return from_fs_path(str(self.root / name)) or ""
 
-    async def request(self, method: str, params: Any = None) -> Any:
-        return plain(await self.client.protocol.send_request_async(method, params))  # type: ignore[no-untyped-call]
+    async def request(self, request: protocol.Request[Any, Any], params: Any = None) -> Any:
+        """Send a custom request; its answer must conform to the declared result type."""
+        answer = await self.client.protocol.send_request_async(request.method, params)  # type: ignore[no-untyped-call]
+        assert_conforms(answer, request.result)
+        return answer
 
-    def expect(self, method: str = protocol.SCORES_CHANGED) -> asyncio.Future[Any]:
+    def expect(
+        self, notification: protocol.Notification[Any] = protocol.scores_changed
+    ) -> asyncio.Future[Any]:
         """Start waiting before triggering, so a quick server cannot beat us to it."""
-        waiting: asyncio.Future[Any] = self.client.protocol.wait_for_notification_async(method)
+        waiting: asyncio.Future[Any] = self.client.protocol.wait_for_notification_async(
+            notification.method
+        )
         return waiting
 
     async def notified(self, waiting: asyncio.Future[Any], timeout: float = 60) -> Any:
@@ -142,15 +161,24 @@ async def start(root: Path, options: dict[str, Any] | None = None) -> Session:
     def on_lens_refresh(_: LanguageClient, params: None) -> None:
         session.lens_refreshes += 1
 
-    for method in protocol.NOTIFICATIONS:
+    for notification in protocol.NOTIFICATIONS:
 
-        def record(_: LanguageClient, params: Any, method: str = method) -> None:
-            session.received[method].append(plain(params))
+        def record(
+            _: LanguageClient,
+            params: Any,
+            notification: protocol.Notification[Any] = notification,
+        ) -> None:
+            received = plain(params)
+            try:
+                assert_conforms(received, notification.params)
+            except AssertionError as exc:  # raised here, pygls would only log it
+                session.nonconforming.append(f"{notification.method}: {exc}")
+            session.received[notification].append(received)
 
-        client.feature(method)(record)
+        client.feature(notification.method)(record)
 
     await client.start_io(sys.executable, "-m", "scorelens.lsp", cwd=str(root))
-    session.ready = session.expect(protocol.STATUS)
+    session.ready = session.expect(protocol.status)
     await client.initialize_session(
         types.InitializeParams(
             capabilities=types.ClientCapabilities(
@@ -172,3 +200,4 @@ async def lsp(workspace: Path) -> AsyncIterator[Session]:
     session = await start(workspace)
     yield session
     await session.client.shutdown_session()
+    assert session.nonconforming == []

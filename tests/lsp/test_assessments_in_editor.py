@@ -13,7 +13,7 @@ from tests.lsp.conftest import Session
 async def test_logged_feedback_shows_in_the_trace_the_panel_opens(
     lsp: Session, workspace: Path
 ) -> None:
-    rows = await lsp.request(protocol.RESULT_ROWS, {})
+    rows = await lsp.request(protocol.result_rows, {})
     trace_id = rows["rows"][0]["traceId"]
     scorelens.set_tracking_uri(workspace / ".scorelens")
     scorelens.log_feedback(
@@ -23,7 +23,7 @@ async def test_logged_feedback_shows_in_the_trace_the_panel_opens(
         rationale="misses the price",
         source=AssessmentSource(source_type="HUMAN", source_id="ana"),
     )
-    shown = await lsp.request(protocol.GET_TRACE, {"traceId": trace_id})
+    shown = await lsp.request(protocol.get_trace, {"traceId": trace_id})
     (assessment,) = shown["trace"]["info"]["assessments"]
     assert assessment["assessment_name"] == "helpful"
     assert assessment["feedback"]["value"] is False

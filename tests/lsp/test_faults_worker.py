@@ -129,7 +129,7 @@ async def test_a_hanging_scorer_costs_only_itself(quick_timeout: Session) -> Non
     assert len(killed) == 1, killed
 
     # Asked explicitly, it runs again (and is stopped again).
-    rescored = await lsp.request(protocol.RESCORE, {"uri": lsp.uri("siblings.py"), "name": "hangs"})
+    rescored = await lsp.request(protocol.rescore, {"uri": lsp.uri("siblings.py"), "name": "hangs"})
     assert "ran past the 3 s timeout" in rescored["scorers"][0]["message"]
 
 
@@ -139,7 +139,7 @@ async def test_a_crash_names_the_signal_the_scorer_and_the_trace(lsp: Session) -
     lsp.open("crash.py")
     changed = await lsp.save("crash.py", SEGFAULTS)
     (summary,) = changed["changed"]
-    rows = await lsp.request(protocol.RESULT_ROWS, {})
+    rows = await lsp.request(protocol.result_rows, {})
     second = rows["rows"][1]["traceId"]  # the set's order is the order scorers see it in
     message = summary["message"]
     assert "killed by SIGSEGV" in message, message

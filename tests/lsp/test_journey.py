@@ -31,7 +31,7 @@ async def eventually(check: Callable[[], Any], timeout: float = 60) -> Any:
 
 
 def statuses(lsp: Session) -> list[dict[str, Any]]:
-    return list(lsp.received[protocol.STATUS])
+    return list(lsp.received[protocol.status])
 
 
 def scored_everywhere(lsp: Session, traces: int) -> Callable[[], bool]:
@@ -40,7 +40,7 @@ def scored_everywhere(lsp: Session, traces: int) -> Callable[[], bool]:
     def check() -> bool:
         seen = {
             s["name"]
-            for n in lsp.received[protocol.SCORES_CHANGED]
+            for n in lsp.received[protocol.scores_changed]
             for s in n["changed"]
             if s["state"] == "scored" and s["scored"] == s["total"] == traces
         }
@@ -81,7 +81,7 @@ async def test_an_empty_store_points_at_generate_traces_then_scores_what_appears
         assert "Generate Traces" in (commands[0].tooltip or "")
 
         generated = await lsp.request(
-            protocol.GENERATE_TRACES, {"dataset": "seed.json", "app": "sample_app.py:sample_app"}
+            protocol.generate_traces, {"dataset": "seed.json", "app": "sample_app.py:sample_app"}
         )
         # The status bar is told of the new set, then every scorer is scored without a click.
         await eventually(
@@ -149,22 +149,22 @@ async def test_the_status_follows_a_cli_run_and_the_new_traces_are_scored(
 
 async def test_selecting_and_clearing_tell_the_status_once(lsp: Session, openai_env: str) -> None:
     await lsp.warm()
-    only = (await lsp.request(protocol.LIST_RUNS))["active"]
+    only = (await lsp.request(protocol.list_runs))["active"]
     record_traces(lsp.root, "support.jsonl")
     before = len(statuses(lsp))
-    await lsp.request(protocol.SELECT_TRACE_SET, {"runId": None})
+    await lsp.request(protocol.select_trace_set, {"runId": None})
     await eventually(lambda: len(statuses(lsp)) > before)
     assert statuses(lsp)[-1]["traceSet"] == {"runId": None, "traceCount": 59}
     await eventually(scored_everywhere(lsp, 59))
 
     count = len(statuses(lsp))
-    await lsp.request(protocol.SELECT_TRACE_SET, {"runId": None})  # no change: no notification
-    await lsp.request(protocol.SELECT_TRACE_SET, {"runId": only["runId"]})
+    await lsp.request(protocol.select_trace_set, {"runId": None})  # no change: no notification
+    await lsp.request(protocol.select_trace_set, {"runId": only["runId"]})
     await eventually(lambda: len(statuses(lsp)) > count)
     assert [s["traceSet"] for s in statuses(lsp)[count:]] == [only]
 
     count = len(statuses(lsp))
-    await lsp.request(protocol.CLEAR_RESULTS)
+    await lsp.request(protocol.clear_results)
     await eventually(lambda: len(statuses(lsp)) > count)
     assert statuses(lsp)[-1]["traceSet"] == only
     lsp.open("scorers.py")
@@ -180,7 +180,7 @@ async def test_the_score_all_lens_scores_the_whole_file(lsp: Session) -> None:
     assert score_all.title == "▶ Score all 3 scorers of this file"
     assert score_all.command == "scorelens.lens.score"
     assert list(score_all.arguments or []) == [{"uri": lsp.uri("scorers.py")}]
-    rescored = await lsp.request(protocol.RESCORE, {"uri": lsp.uri("scorers.py")})
+    rescored = await lsp.request(protocol.rescore, {"uri": lsp.uri("scorers.py")})
     assert [s["name"] for s in rescored["scorers"]] == SCORER_NAMES
     assert all(s["scored"] == 3 for s in rescored["scorers"])
 
@@ -213,7 +213,7 @@ async def test_a_cell_that_was_an_error_says_so(lsp: Session) -> None:
     await lsp.save("ratio.py", failing + "    return 1 / 0\n")
     await lsp.save("ratio.py", failing + "    return 0.5\n", 3)
     rows = await lsp.request(
-        protocol.RESULT_ROWS, {"scorers": [{"uri": lsp.uri("ratio.py"), "name": "ratio"}]}
+        protocol.result_rows, {"scorers": [{"uri": lsp.uri("ratio.py"), "name": "ratio"}]}
     )
     cells = [row["cells"][f"{lsp.uri('ratio.py')}#ratio"] for row in rows["rows"]]
     assert len(cells) == 3
@@ -228,10 +228,10 @@ async def test_a_chosen_trace_set_survives_a_restart_until_new_traces_are_genera
 ) -> None:
     first = await start(workspace)
     try:
-        older = (await first.request(protocol.LIST_RUNS))["active"]
+        older = (await first.request(protocol.list_runs))["active"]
         record_traces(workspace, "support.jsonl")
-        assert (await first.request(protocol.LIST_RUNS))["active"]["traceCount"] == 56
-        await first.request(protocol.SELECT_TRACE_SET, {"runId": older["runId"]})
+        assert (await first.request(protocol.list_runs))["active"]["traceCount"] == 56
+        await first.request(protocol.select_trace_set, {"runId": older["runId"]})
     finally:
         await first.client.shutdown_session()
 
@@ -242,9 +242,9 @@ async def test_a_chosen_trace_set_survives_a_restart_until_new_traces_are_genera
         rows = json.loads((FIXTURES / "datasets" / "seed.json").read_text())[:2]
         (workspace / "two.json").write_text(json.dumps(rows))
         generated = await second.request(
-            protocol.GENERATE_TRACES, {"dataset": "two.json", "app": "sample_app.py:sample_app"}
+            protocol.generate_traces, {"dataset": "two.json", "app": "sample_app.py:sample_app"}
         )
-        active = (await second.request(protocol.LIST_RUNS))["active"]
+        active = (await second.request(protocol.list_runs))["active"]
         assert active == {"runId": generated["runId"], "traceCount": 2}
     finally:
         await second.client.shutdown_session()
@@ -262,7 +262,7 @@ async def test_same_named_scorers_of_two_files_are_two_columns(lsp: Session) -> 
         {"uri": lsp.uri("scorers.py"), "name": "response_length"},
         {"uri": lsp.uri("other.py"), "name": "response_length"},
     ]
-    rows = await lsp.request(protocol.RESULT_ROWS, {"scorers": wanted})
+    rows = await lsp.request(protocol.result_rows, {"scorers": wanted})
     keys = [f"{w['uri']}#{w['name']}" for w in wanted]
     assert [f"{c['uri']}#{c['name']}" for c in rows["columns"]] == keys
     assert set(rows["distributions"]) == set(keys)

@@ -79,7 +79,7 @@ async def test_newer_save_cancels_the_older_run(lsp: Session) -> None:
     save_without_waiting(lsp, "steady.py", slow(2, 1))
     await wait_for_progress_begin(lsp)
     await lsp.save("steady.py", slow(0, 7), 3)
-    (only,) = lsp.received[protocol.SCORES_CHANGED]  # the slow run never reported
+    (only,) = lsp.received[protocol.scores_changed]  # the slow run never reported
     assert only["changed"][0]["aggregates"][0]["value"] == 7
     assert (await lsp.lenses("steady.py"))[0].startswith("steady · mean 7 · 3 traces")
 

@@ -19,7 +19,7 @@ def assert_shape(value: Any, declared: Any) -> None:
 
 
 async def test_runs_and_trace_set_selection(lsp: Session, openai_env: str) -> None:
-    runs = await lsp.request(protocol.LIST_RUNS)
+    runs = await lsp.request(protocol.list_runs)
     assert_shape(runs, protocol.ListRunsResult)
     (only,) = runs["runs"]
     assert_shape(only, protocol.RunInfo)
@@ -27,13 +27,13 @@ async def test_runs_and_trace_set_selection(lsp: Session, openai_env: str) -> No
     assert runs["active"] == {"runId": only["runId"], "traceCount": 3}
 
     second = record_traces(lsp.root, "support.jsonl")
-    runs = await lsp.request(protocol.LIST_RUNS)
+    runs = await lsp.request(protocol.list_runs)
     assert [r["runId"] for r in runs["runs"]] == [second, only["runId"]]
     assert runs["active"] == {"runId": second, "traceCount": 56}  # follows the latest run
 
-    selected = await lsp.request(protocol.SELECT_TRACE_SET, {"runId": only["runId"]})
+    selected = await lsp.request(protocol.select_trace_set, {"runId": only["runId"]})
     assert selected == {"runId": only["runId"], "traceCount": 3}
-    everything = await lsp.request(protocol.SELECT_TRACE_SET, {"runId": None})
+    everything = await lsp.request(protocol.select_trace_set, {"runId": None})
     assert everything == {"runId": None, "traceCount": 59}
     lsp.open("scorers.py")
     # Scored on the new set right away (re-score on save is on), so the figures may be there.
@@ -44,15 +44,15 @@ async def test_rescore_result_rows_and_trace(lsp: Session) -> None:
     lsp.open("scorers.py")
     uri = lsp.uri("scorers.py")
     waiting = lsp.expect()
-    rescored = await lsp.request(protocol.RESCORE, {"uri": uri, "name": "response_length"})
+    rescored = await lsp.request(protocol.rescore, {"uri": uri, "name": "response_length"})
     notified = await lsp.notified(waiting)
     assert_shape(notified, protocol.ScoresChangedParams)
     assert [s["name"] for s in rescored["scorers"]] == ["response_length"]
     assert_shape(rescored["scorers"][0], protocol.ScorerSummary)
     assert rescored["scorers"][0]["scored"] == 3
 
-    await lsp.request(protocol.RESCORE, {"uri": uri})
-    rows = await lsp.request(protocol.RESULT_ROWS, {"offset": 0, "limit": 2})
+    await lsp.request(protocol.rescore, {"uri": uri})
+    rows = await lsp.request(protocol.result_rows, {"offset": 0, "limit": 2})
     assert_shape(rows, protocol.ResultRowsResult)
     assert rows["total"] == 3 and len(rows["rows"]) == 2
     assert [c["name"] for c in rows["columns"]] == [
@@ -66,10 +66,10 @@ async def test_rescore_result_rows_and_trace(lsp: Session) -> None:
     assert_shape(cell, protocol.Cell)
     assert cell["value"] == len(row["outputPreview"]) or len(row["outputPreview"]) == 160
 
-    page_two = await lsp.request(protocol.RESULT_ROWS, {"offset": 2, "limit": 2})
+    page_two = await lsp.request(protocol.result_rows, {"offset": 2, "limit": 2})
     assert page_two["total"] == 3 and len(page_two["rows"]) == 1
 
-    trace = await lsp.request(protocol.GET_TRACE, {"traceId": row["traceId"]})
+    trace = await lsp.request(protocol.get_trace, {"traceId": row["traceId"]})
     assert_shape(trace, protocol.GetTraceResult)
     spans = trace["trace"]["spans"]
     assert [s["span_type"] for s in spans] == ["UNKNOWN", "CHAT_MODEL"]
@@ -90,14 +90,14 @@ async def test_filters_show_failing_errors_and_changed_rows(lsp: Session) -> Non
     await lsp.save("scorers.py", mixed)
     price = [{"uri": uri, "name": "mentions_price"}]
     key = f"{uri}#mentions_price"  # a panel column: one scorer of one file
-    failing = await lsp.request(protocol.RESULT_ROWS, {"scorers": price, "filter": "failing"})
+    failing = await lsp.request(protocol.result_rows, {"scorers": price, "filter": "failing"})
     assert failing["total"] == 2  # only the microwave answer mentions a price
     assert all(r["cells"][key]["value"] is False for r in failing["rows"])
     assert "mentions_price · 1/3 pass · 3 traces · 0 errors" in await lsp.lenses("scorers.py")
-    no_errors = await lsp.request(protocol.RESULT_ROWS, {"scorers": price, "filter": "errors"})
+    no_errors = await lsp.request(protocol.result_rows, {"scorers": price, "filter": "errors"})
     assert no_errors["total"] == 0
     ranked = await lsp.request(
-        protocol.RESULT_ROWS, {"scorers": price, "sortBy": key, "descending": True}
+        protocol.result_rows, {"scorers": price, "sortBy": key, "descending": True}
     )
     assert [r["cells"][key]["value"] for r in ranked["rows"]] == [True, False, False]
     assert ranked["distributions"] == {
@@ -109,20 +109,20 @@ async def test_filters_show_failing_errors_and_changed_rows(lsp: Session) -> Non
     )
     await lsp.save("scorers.py", edited, 3)
     assert "mentions_price · 2/3 pass (▲1) · 3 traces · 0 errors" in await lsp.lenses("scorers.py")
-    changed = await lsp.request(protocol.RESULT_ROWS, {"scorers": price, "filter": "changed"})
+    changed = await lsp.request(protocol.result_rows, {"scorers": price, "filter": "changed"})
     assert changed["total"] == 1
     cell = changed["rows"][0]["cells"][key]
     assert (cell["previous"], cell["value"], cell["changed"]) == (False, True, True)
 
     broken = edited.replace("return '$' in outputs or", "return 1 / 0 or")
     await lsp.save("scorers.py", broken, 4)
-    errors = await lsp.request(protocol.RESULT_ROWS, {"scorers": price, "filter": "errors"})
+    errors = await lsp.request(protocol.result_rows, {"scorers": price, "filter": "errors"})
     assert errors["total"] == 3
     assert errors["rows"][0]["cells"][key]["error"] == "ZeroDivisionError: division by zero"
 
 
 async def test_list_apps_and_generate_traces(lsp: Session) -> None:
-    apps = await lsp.request(protocol.LIST_APPS)
+    apps = await lsp.request(protocol.list_apps)
     assert_shape(apps, protocol.ListAppsResult)
     (app,) = apps["apps"]
     assert_shape(app, protocol.AppInfo)
@@ -133,25 +133,25 @@ async def test_list_apps_and_generate_traces(lsp: Session) -> None:
         json.dumps(json.loads((FIXTURES / "datasets" / "seed.json").read_text())[:2])
     )
     generated = await lsp.request(
-        protocol.GENERATE_TRACES, {"dataset": "data.json", "app": app["reference"]}
+        protocol.generate_traces, {"dataset": "data.json", "app": app["reference"]}
     )
     assert_shape(generated, protocol.GenerateTracesResult)
     assert (generated["traceCount"], generated["failed"]) == (2, 0)
-    runs = await lsp.request(protocol.LIST_RUNS)
+    runs = await lsp.request(protocol.list_runs)
     assert runs["active"] == {"runId": generated["runId"], "traceCount": 2}
 
 
 async def test_clear_results(lsp: Session, workspace: Path) -> None:
     lsp.open("scorers.py")
     await lsp.save("scorers.py", SCORERS)
-    cleared = await lsp.request(protocol.CLEAR_RESULTS)
+    cleared = await lsp.request(protocol.clear_results)
     assert cleared["cleared"] == 3
     assert await lsp.lenses("scorers.py") == ["▶ Score 3 traces"] * 3 + [
         "▶ Score all 3 scorers of this file"
     ]
     assert not (workspace / ".scorelens" / "results").exists()
     # Traces are untouched.
-    assert (await lsp.request(protocol.LIST_RUNS))["active"]["traceCount"] == 3
+    assert (await lsp.request(protocol.list_runs))["active"]["traceCount"] == 3
 
 
 async def test_hover_shows_distribution_errors_and_slowest(lsp: Session) -> None:

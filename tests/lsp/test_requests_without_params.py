@@ -19,9 +19,9 @@ from scorelens.lsp import protocol
 ANSWER_TIMEOUT_S = 30
 # A request whose params are required answers with an error naming what is missing.
 NEEDS_PARAMS = {
-    protocol.SELECT_TRACE_SET: "runId",
-    protocol.GENERATE_TRACES: "dataset",
-    protocol.GET_TRACE: "traceId",
+    protocol.select_trace_set: ("runId",),
+    protocol.generate_traces: ("app", "dataset"),
+    protocol.get_trace: ("traceId",),
 }
 
 
@@ -97,12 +97,14 @@ async def stop_raw(client: RawClient) -> None:
 async def test_every_custom_request_without_params_gets_an_answer(workspace: Path) -> None:
     client = await start_raw(workspace)
     try:
-        for msg_id, method in enumerate(protocol.REQUESTS, start=1):
+        for msg_id, request in enumerate(protocol.REQUESTS, start=1):
+            method = request.method
             client.send({"id": msg_id, "method": method})  # no "params" member at all
             answer = await asyncio.wait_for(client.answer(msg_id), ANSWER_TIMEOUT_S)
-            if method in NEEDS_PARAMS:
+            if request in NEEDS_PARAMS:
                 assert "result" not in answer, method
-                assert NEEDS_PARAMS[method] in answer["error"]["message"], answer
+                needed = ", ".join(f"params.{name}" for name in NEEDS_PARAMS[request])
+                assert f"{method}: needs {needed}" == answer["error"]["message"]
             else:
                 assert "error" not in answer, (method, answer)
                 assert isinstance(answer["result"], dict), (method, answer)
@@ -116,9 +118,9 @@ async def test_every_custom_request_without_params_gets_an_answer(workspace: Pat
 async def test_the_answers_are_the_same_as_with_empty_params(workspace: Path) -> None:
     client = await start_raw(workspace)
     try:
-        client.send({"id": 1, "method": protocol.LIST_RUNS})
+        client.send({"id": 1, "method": protocol.list_runs.method})
         without = await asyncio.wait_for(client.answer(1), ANSWER_TIMEOUT_S)
-        client.send({"id": 2, "method": protocol.LIST_RUNS, "params": {}})
+        client.send({"id": 2, "method": protocol.list_runs.method, "params": {}})
         empty = await asyncio.wait_for(client.answer(2), ANSWER_TIMEOUT_S)
         assert without["result"] == empty["result"]
         assert without["result"]["active"]["traceCount"] == 3
@@ -134,11 +136,27 @@ async def test_unreadable_params_get_an_error_not_silence(workspace: Path) -> No
         answer = await asyncio.wait_for(client.answer(1), ANSWER_TIMEOUT_S)
         assert answer["error"]["code"] == -32602
         assert "textDocument/codeLens" in answer["error"]["message"]
-        client.send({"id": 2, "method": protocol.SELECT_TRACE_SET, "params": [1, 2]})
+        client.send({"id": 2, "method": protocol.select_trace_set.method, "params": [1, 2]})
         answer = await asyncio.wait_for(client.answer(2), ANSWER_TIMEOUT_S)
-        assert "params must be an object" in answer["error"]["message"]
+        assert answer["error"]["message"] == (
+            "scorelens/selectTraceSet: invalid type (expected a mapping, not list) @ params"
+        )
+        # Each field is read as declared in protocol.py: the answer names the wrong ones.
+        client.send(
+            {
+                "id": 4,
+                "method": protocol.result_rows.method,
+                "params": {"limit": "ten", "filter": "broken", "scorers": [{"uri": "u"}]},
+            }
+        )
+        answer = await asyncio.wait_for(client.answer(4), ANSWER_TIMEOUT_S)
+        message = answer["error"]["message"]
+        assert answer["error"]["code"] == -32602
+        assert "required field missing @ params.scorers[0].name" in message
+        assert "expected int @ params.limit" in message
+        assert "broken not in literal" in message and "@ params.filter" in message
         # The server is still there for the next request.
-        client.send({"id": 3, "method": protocol.LIST_APPS})
+        client.send({"id": 3, "method": protocol.list_apps.method})
         answer = await asyncio.wait_for(client.answer(3), ANSWER_TIMEOUT_S)
         assert answer["result"]["apps"][0]["reference"] == "sample_app.py:sample_app"
     finally:

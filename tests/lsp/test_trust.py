@@ -25,7 +25,7 @@ async def test_untrusted_workspace_runs_nothing(workspace: Path) -> None:
         assert changed["workerCalled"] is False
         with pytest.raises(JsonRpcException, match="not trusted"):
             await lsp.request(
-                protocol.GENERATE_TRACES,
+                protocol.generate_traces,
                 {"dataset": "data.json", "app": "sample_app.py:sample_app"},
             )
         assert not (workspace / ".scorelens" / "results").exists()

@@ -26,7 +26,7 @@ async def test_yes_no_verdicts_count_as_pass_and_fail(lsp: Session) -> None:
     title = (await lsp.lenses("verdicts.py"))[0]
     assert title.startswith(f"long_enough · {passed}/3 pass"), title
     failing = await lsp.request(
-        protocol.RESULT_ROWS,
+        protocol.result_rows,
         {"scorers": [{"uri": lsp.uri("verdicts.py"), "name": "long_enough"}], "filter": "failing"},
     )
     assert failing["total"] == failed

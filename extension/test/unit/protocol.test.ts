@@ -1,77 +1,91 @@
-// The TypeScript protocol must mirror server/scorelens/lsp/protocol.py: same methods, same types,
-// same fields. (tests/test_protocol_mirror.py checks the same from the Python side.)
+// The TypeScript protocol must mirror server/scorelens/lsp/protocol.py, compared structurally:
+// every method with its params and result types, every type's fields with their types and
+// optionality. (tests/test_protocol_mirror.py checks the same from the Python side.) The
+// TypeScript side is read by scripts/protocol-shape.mjs, the Python side by the repository's
+// .venv running tests/protocol_shape.py; both print the same kind of description.
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import * as protocol from "../../src/protocol";
 
 const extensionRoot = join(__dirname, "..", "..", "..");
-const pythonFile = join(extensionRoot, "..", "server", "scorelens", "lsp", "protocol.py");
-const lensesFile = join(extensionRoot, "..", "server", "scorelens", "lsp", "lenses.py");
+const repo = join(extensionRoot, "..");
 const typescriptFile = join(extensionRoot, "src", "protocol.ts");
+const repoPython = join(repo, ".venv", "bin", "python");
 
-// Interfaces that describe the trace JSON (documented in scorelens/entities/trace.py), which
-// the Python protocol passes as a plain dict.
-const TRACE_SCHEMA = new Set(["TraceData", "SpanData", "AssessmentData"]);
+interface Field {
+  type: string;
+  optional: boolean;
+}
+interface Description {
+  requests: Record<string, { params: string; result: string }>;
+  notifications: Record<string, { params: string }>;
+  types: Record<string, { fields?: Record<string, Field>; alias?: string }>;
+}
 
-function pythonTypes(source: string): Map<string, string[]> {
-  const types = new Map<string, string[]>();
-  const blocks = source.split(/^class /m).slice(1);
-  for (const block of blocks) {
-    const name = /^(\w+)\(TypedDict/.exec(block)?.[1];
-    if (name === undefined) {
-      continue;
-    }
-    const fields = [...block.matchAll(/^ {4}(\w+): /gm)].map((m) => m[1]);
-    types.set(name, fields);
+function describeTypescript(...files: string[]): Description[] {
+  const out = execFileSync("node", [
+    join(extensionRoot, "scripts", "protocol-shape.mjs"),
+    ...files,
+  ]);
+  return JSON.parse(out.toString()) as Description[];
+}
+
+function describePython(): Description {
+  assert.ok(existsSync(repoPython), `${repoPython} is missing: run scripts/setup-python.sh dev`);
+  const out = execFileSync(repoPython, [join(repo, "tests", "protocol_shape.py")]);
+  return JSON.parse(out.toString()) as Description;
+}
+
+const python = describePython();
+
+test("both sides declare the same methods and types, field for field", () => {
+  const [typescript] = describeTypescript(typescriptFile);
+  assert.deepEqual(typescript, python);
+  assert.ok(Object.keys(python.types).length >= 35);
+  for (const name of ["TraceData", "SpanData", "AssessmentData", "ScorerSummary"]) {
+    assert.ok(name in python.types, name);
   }
-  return types;
-}
-
-function typescriptTypes(source: string): Map<string, string[]> {
-  const types = new Map<string, string[]>();
-  for (const match of source.matchAll(/^export interface (\w+) \{\n([\s\S]*?)^\}/gm)) {
-    const fields = [...match[2].matchAll(/^ {2}(\w+)\??: /gm)].map((m) => m[1]);
-    types.set(match[1], fields);
-  }
-  return types;
-}
-
-function constants(source: string, pattern: RegExp): Map<string, string> {
-  return new Map([...source.matchAll(pattern)].map((m) => [m[1], m[2]]));
-}
-
-const python = readFileSync(pythonFile, "utf8");
-const typescript = readFileSync(typescriptFile, "utf8");
-
-test("every method name is declared on both sides with the same value", () => {
-  const fromPython = constants(python, /^([A-Z_]+) = "(scorelens\/\w+)"$/gm);
-  const fromTypescript = constants(typescript, /^export const ([A-Z_]+) = "(scorelens\/\w+)";$/gm);
-  assert.ok(fromPython.size >= 11);
-  assert.deepEqual(fromTypescript, fromPython);
 });
 
-test("the method lists match the declared constants", () => {
-  const values = [...constants(python, /^([A-Z_]+) = "(scorelens\/\w+)"$/gm).values()];
-  assert.deepEqual([...protocol.REQUESTS, ...protocol.NOTIFICATIONS].sort(), values.slice().sort());
+test("the typed declarations are the ones callers use", () => {
+  const methods = Object.values(protocol.requests).map((r) => r.method);
+  assert.deepEqual(methods.sort(), Object.keys(python.requests).sort());
+  const notified = Object.values(protocol.notifications).map((n) => n.method);
+  assert.deepEqual(notified.sort(), Object.keys(python.notifications).sort());
 });
 
-test("every payload type has the same fields on both sides", () => {
-  const fromPython = pythonTypes(python);
-  const fromTypescript = typescriptTypes(typescript);
-  assert.ok(fromPython.size >= 20);
-  for (const [name, fields] of fromPython) {
-    assert.deepEqual(fromTypescript.get(name), fields, `interface ${name}`);
-  }
-  const extra = [...fromTypescript.keys()].filter(
-    (n) => !fromPython.has(n) && !TRACE_SCHEMA.has(n),
-  );
-  assert.deepEqual(extra, []);
+test("a drifted field type, optionality or result type is caught", () => {
+  const source = readFileSync(typescriptFile, "utf8");
+  const drifts: [string, string, (d: Description) => unknown][] = [
+    ["  traceCount: number;\n}", "  traceCount: string;\n}", (d) => d.types.TraceSet],
+    ["  previous: number | null;\n}", "  previous: number;\n}", (d) => d.types.Aggregate],
+    ["  uri?: string; // a scorer", "  uri: string; // a scorer", (d) => d.types.RescoreParams],
+    ["  end_time_ns: number | null;", "  end_time_ns: number;", (d) => d.types.SpanData],
+    [
+      "RequestType<GetTraceParams, GetTraceResult, void>",
+      "RequestType<GetTraceParams, TraceData, void>",
+      (d) => d.requests["scorelens/getTrace"],
+    ],
+  ];
+  const folder = mkdtempSync(join(tmpdir(), "scorelens-protocol-"));
+  const files = drifts.map(([before, after], index) => {
+    assert.ok(source.includes(before), before);
+    const file = join(folder, `drift${String(index)}.ts`);
+    writeFileSync(file, source.replace(before, after));
+    return file;
+  });
+  describeTypescript(...files).forEach((drifted, index) => {
+    const [, , part] = drifts[index];
+    assert.notDeepEqual(part(drifted), part(python), drifts[index][1]);
+  });
 });
 
 test("lens command ids match the server's", () => {
-  const lenses = readFileSync(lensesFile, "utf8");
+  const lenses = readFileSync(join(repo, "server", "scorelens", "lsp", "lenses.py"), "utf8");
   for (const name of [
     "LENS_SCORE_COMMAND",
     "LENS_SHOW_RESULTS_COMMAND",
@@ -79,11 +93,4 @@ test("lens command ids match the server's", () => {
   ] as const) {
     assert.match(lenses, new RegExp(`^${name} = "${protocol[name]}"$`, "m"), name);
   }
-});
-
-test("every method has one typed declaration, and nothing else is declared", () => {
-  const requestMethods = Object.values(protocol.requests).map((r) => r.method);
-  assert.deepEqual(requestMethods.slice().sort(), [...protocol.REQUESTS].sort());
-  const notificationMethods = Object.values(protocol.notifications).map((n) => n.method);
-  assert.deepEqual(notificationMethods.slice().sort(), [...protocol.NOTIFICATIONS].sort());
 });

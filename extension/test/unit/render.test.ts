@@ -220,17 +220,26 @@ test("the trace view lists the trace's assessments, escaped", () => {
       tags: {},
       assessments: [
         {
+          trace_id: "tr-1",
+          create_time: "2026-01-01T00:00:00.000Z",
+          last_update_time: "2026-01-01T00:00:00.000Z",
           assessment_name: "helpful",
           source: { source_type: "HUMAN", source_id: "ana" },
           feedback: { value: false },
           rationale: HOSTILE,
         },
         {
+          trace_id: "tr-1",
+          create_time: "2026-01-01T00:00:00.000Z",
+          last_update_time: "2026-01-01T00:00:00.000Z",
           assessment_name: "length",
           source: { source_type: "CODE" },
-          feedback: { error: { error_code: "ValueError", error_message: "<bad>" } },
+          feedback: { value: null, error: { error_code: "ValueError", error_message: "<bad>" } },
         },
         {
+          trace_id: "tr-1",
+          create_time: "2026-01-01T00:00:00.000Z",
+          last_update_time: "2026-01-01T00:00:00.000Z",
           assessment_name: "expected_facts",
           source: { source_type: "HUMAN" },
           expectation: { serialized_value: { serialization_format: "JSON", value: '["$89"]' } },

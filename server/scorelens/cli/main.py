@@ -16,13 +16,13 @@ from typing import Any
 
 import scorelens
 from scorelens import tracking
-from scorelens.cli.loading import UserCodeError, load_app, load_scorers
 from scorelens.cli.progress import ProgressBar
 from scorelens.cli.tables import format_value, preview, render
 from scorelens.datasets import DatasetError, load_dataset
 from scorelens.genai.eval_data import EvalDataError
 from scorelens.genai.evaluation import generate_traces, run_evaluation
 from scorelens.store import StoreError, TraceStore
+from scorelens.user_modules import UserCodeError, load_app, load_scorers
 
 
 class CliError(Exception):

@@ -7,8 +7,8 @@ from collections import defaultdict
 from lsprotocol import types
 
 from scorelens.lsp.discovery import ScorerDef
-from scorelens.lsp.scoring import FileState
 from scorelens.lsp.summaries import Rows
+from scorelens.lsp.workspace_files import FileState
 
 SOURCE = "scorelens"
 

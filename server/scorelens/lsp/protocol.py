@@ -1,12 +1,42 @@
 """ScoreLens's custom LSP protocol: every request and notification, with its payload types.
 
-This file is mirrored, name for name, by `extension/src/protocol.ts`; keep the two side by side.
-Payloads are plain JSON objects, so field names are camelCase as the TypeScript side sees them.
+Declared once on each side: here and in `extension/src/protocol.ts`, side by side, in the same
+order. `tests/test_protocol_mirror.py` and `extension/test/unit/protocol.test.ts` compare the two
+structurally (methods, type names, field names, field types, optionality) and fail on any drift.
+
+Payloads are TypedDicts: what travels is plain JSON, so keys are camelCase as TypeScript sees
+them, except inside a trace, which keeps MLflow's own snake_case JSON. The server registers each
+request's params type with pygls (`lsp/rpc.py`), so a missing or mistyped field is answered with
+InvalidParams naming it, before any handler runs.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations`: TypedDict reads NotRequired from real annotations
+# only, and pygls's converter reads which keys are required from there.
+from dataclasses import dataclass
+from typing import Any, Generic, Literal, TypedDict, TypeVar
 
-from typing import Any, Literal, TypedDict
+from typing_extensions import NotRequired
+
+P = TypeVar("P")
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class Request(Generic[P, R]):
+    """A client -> server request: its method, params type and result type."""
+
+    method: str
+    params: type[P]
+    result: type[R]
+
+
+@dataclass(frozen=True)
+class Notification(Generic[P]):
+    """A server -> client notification: its method and params type."""
+
+    method: str
+    params: type[P]
+
 
 # -- shared shapes ----------------------------------------------------------------------------
 
@@ -30,12 +60,15 @@ class Aggregate(TypedDict):
     previous: float | None  # the same aggregate for the previous version of the scorer
 
 
+ScorerState = Literal["unscored", "scored", "error", "running", "untrusted"]
+
+
 class ScorerSummary(TypedDict):
     uri: str
     name: str
     line: int  # 0-based line of the `def`
     hash: str
-    state: Literal["unscored", "scored", "error", "running", "untrusted"]
+    state: ScorerState
     scored: int  # traces with a result
     total: int  # traces in the active set
     errors: int  # traces where the scorer failed
@@ -68,26 +101,111 @@ class ResultRow(TypedDict):
     cells: dict[str, Cell]  # by column key, "<scorer file uri>#<scorer name>"
 
 
-# -- requests (client -> server) --------------------------------------------------------------
-# A request without a params type here (listRuns, listScorers, listApps, clearResults) takes an
-# empty object; the server also answers it when `params` is left out, as JSON-RPC allows.
+# -- the trace, as MLflow writes it (Trace.to_dict(); see scorelens/entities) ------------------
 
-LIST_RUNS = "scorelens/listRuns"
+
+class SpanStatus(TypedDict):
+    code: str
+    message: str
+
+
+class SpanEventData(TypedDict):
+    name: str
+    timestamp_ns: int
+    attributes: dict[str, Any]
+
+
+class SpanData(TypedDict):
+    trace_id: str
+    span_id: str
+    parent_id: str | None
+    name: str
+    span_type: str
+    start_time_ns: int
+    end_time_ns: int | None
+    status: SpanStatus
+    inputs: Any
+    outputs: Any
+    attributes: dict[str, Any]
+    events: list[SpanEventData]
+
+
+class AssessmentSourceData(TypedDict):
+    source_type: str  # HUMAN, LLM_JUDGE, CODE
+    source_id: NotRequired[str]
+
+
+class AssessmentErrorData(TypedDict):
+    error_code: str
+    error_message: NotRequired[str]
+    stack_trace: NotRequired[str]
+
+
+class FeedbackData(TypedDict):
+    value: Any
+    error: NotRequired[AssessmentErrorData]
+
+
+class SerializedValue(TypedDict):
+    serialization_format: str
+    value: str
+
+
+class ExpectationData(TypedDict):
+    value: NotRequired[Any]
+    serialized_value: NotRequired[SerializedValue]
+
+
+class AssessmentData(TypedDict):
+    """An assessment as MLflow's `Assessment.to_dictionary()` writes it: scorer feedback,
+    human labels (log_feedback) and expectations."""
+
+    assessment_id: NotRequired[str]
+    assessment_name: str
+    trace_id: str
+    source: AssessmentSourceData
+    create_time: str  # RFC 3339
+    last_update_time: str
+    span_id: NotRequired[str]
+    feedback: NotRequired[FeedbackData]
+    expectation: NotRequired[ExpectationData]
+    rationale: NotRequired[str]
+    metadata: NotRequired[dict[str, str]]
+    overrides: NotRequired[str]
+    valid: NotRequired[bool]
+
+
+class TraceInfoData(TypedDict):
+    trace_id: str
+    experiment_id: str
+    run_id: str | None
+    request_time: int  # ms since the epoch
+    execution_duration: int | None  # ms
+    state: str
+    expectations: dict[str, Any]
+    tags: dict[str, str]
+    trace_metadata: NotRequired[dict[str, str]]
+    client_request_id: NotRequired[str]
+    request_preview: NotRequired[str]
+    response_preview: NotRequired[str]
+    assessments: NotRequired[list[AssessmentData]]
+
+
+class TraceData(TypedDict):
+    info: TraceInfoData
+    spans: list[SpanData]
+
+
+# -- requests (client -> server) --------------------------------------------------------------
+
+
+class NoParams(TypedDict):
+    """The params of a request that needs none: an empty object (or none at all)."""
 
 
 class ListRunsResult(TypedDict):
     runs: list[RunInfo]
     active: TraceSet
-
-
-LIST_SCORERS = "scorelens/listScorers"
-
-
-class ListScorersResult(TypedDict):
-    scorers: list[ScorerSummary]
-
-
-LIST_APPS = "scorelens/listApps"
 
 
 class AppInfo(TypedDict):
@@ -101,28 +219,19 @@ class ListAppsResult(TypedDict):
     apps: list[AppInfo]
 
 
-SELECT_TRACE_SET = "scorelens/selectTraceSet"
-
-
 class SelectTraceSetParams(TypedDict):
     runId: str | None  # None: every trace in the store
 
 
-RESCORE = "scorelens/rescore"
-
-
-class RescoreParams(TypedDict, total=False):
+class RescoreParams(TypedDict):
     """Also the argument of the `scorelens.lens.score` lens command."""
 
-    uri: str  # a scorer file; omitted: every scorer file in the workspace
-    name: str  # one scorer of that file; omitted: all of them
+    uri: NotRequired[str]  # a scorer file; omitted: every scorer file in the workspace
+    name: NotRequired[str]  # one scorer of that file; omitted: all of them
 
 
 class RescoreResult(TypedDict):
     scorers: list[ScorerSummary]
-
-
-GENERATE_TRACES = "scorelens/generateTraces"
 
 
 class GenerateTracesParams(TypedDict):
@@ -136,16 +245,16 @@ class GenerateTracesResult(TypedDict):
     failed: int
 
 
-RESULT_ROWS = "scorelens/resultRows"
+RowFilter = Literal["all", "failing", "errors", "changed"]
 
 
-class ResultRowsParams(TypedDict, total=False):
-    scorers: list[ScorerRef]  # the panel's columns; omitted: every known scorer
-    offset: int
-    limit: int
-    filter: Literal["all", "failing", "errors", "changed"]
-    sortBy: str | None  # a column key ("<uri>#<name>"); omitted: trace order
-    descending: bool
+class ResultRowsParams(TypedDict):
+    scorers: NotRequired[list[ScorerRef]]  # the panel's columns; omitted: every known scorer
+    offset: NotRequired[int]
+    limit: NotRequired[int]
+    filter: NotRequired[RowFilter]
+    sortBy: NotRequired[str | None]  # a column key ("<uri>#<name>"); omitted: trace order
+    descending: NotRequired[bool]
 
 
 class Bucket(TypedDict):
@@ -161,54 +270,58 @@ class ResultRowsResult(TypedDict):
     distributions: dict[str, list[Bucket]]  # by column key, over every active trace
 
 
-GET_TRACE = "scorelens/getTrace"
-
-
 class GetTraceParams(TypedDict):
     traceId: str
 
 
 class GetTraceResult(TypedDict):
-    trace: dict[str, Any]  # Trace.to_dict(): info and spans
-
-
-CLEAR_RESULTS = "scorelens/clearResults"
+    trace: TraceData
 
 
 class ClearResultsResult(TypedDict):
     cleared: int
 
 
-# -- notifications (server -> client) ---------------------------------------------------------
+list_runs = Request("scorelens/listRuns", NoParams, ListRunsResult)
+list_apps = Request("scorelens/listApps", NoParams, ListAppsResult)
+select_trace_set = Request("scorelens/selectTraceSet", SelectTraceSetParams, TraceSet)
+rescore = Request("scorelens/rescore", RescoreParams, RescoreResult)
+generate_traces = Request("scorelens/generateTraces", GenerateTracesParams, GenerateTracesResult)
+result_rows = Request("scorelens/resultRows", ResultRowsParams, ResultRowsResult)
+get_trace = Request("scorelens/getTrace", GetTraceParams, GetTraceResult)
+clear_results = Request("scorelens/clearResults", NoParams, ClearResultsResult)
 
-SCORES_CHANGED = "scorelens/scoresChanged"
+# -- notifications (server -> client) ---------------------------------------------------------
 
 
 class ScoresChangedParams(TypedDict):
+    """One scoring run of one file ended: the scorers whose figures it changed."""
+
     uri: str
-    changed: list[ScorerSummary]  # scorers whose figures changed in this run
+    changed: list[ScorerSummary]
     durationMs: float
     workerCalled: bool
 
 
-STATUS = "scorelens/status"
-
-
 class StatusParams(TypedDict):
+    """The server's state or the active trace set changed (also after Clear Results)."""
+
     state: Literal["ready", "running", "error"]
     message: str
     traceSet: TraceSet
 
 
-REQUESTS = (
-    LIST_RUNS,
-    LIST_SCORERS,
-    LIST_APPS,
-    SELECT_TRACE_SET,
-    RESCORE,
-    GENERATE_TRACES,
-    RESULT_ROWS,
-    GET_TRACE,
-    CLEAR_RESULTS,
+scores_changed = Notification("scorelens/scoresChanged", ScoresChangedParams)
+status = Notification("scorelens/status", StatusParams)
+
+REQUESTS: tuple[Request[Any, Any], ...] = (
+    list_runs,
+    list_apps,
+    select_trace_set,
+    rescore,
+    generate_traces,
+    result_rows,
+    get_trace,
+    clear_results,
 )
-NOTIFICATIONS = (SCORES_CHANGED, STATUS)
+NOTIFICATIONS: tuple[Notification[Any], ...] = (scores_changed, status)

@@ -11,19 +11,29 @@ import asyncio
 import collections
 import contextlib
 import itertools
-import json
 import os
 import shutil
 import signal
 import sys
 import tempfile
 from collections.abc import Callable
-from typing import Any
+from typing import cast
 
 from scorelens.worker import current
+from scorelens.worker.messages import (
+    BadMessage,
+    CancelRequest,
+    FinalAnswer,
+    Progress,
+    ScorerDone,
+    WorkRequest,
+    decode_answer,
+    encode,
+)
 
 LogFn = Callable[[str], None]
-ProgressFn = Callable[[dict[str, Any]], None]
+ProgressFn = Callable[[Progress], None]
+ScorerDoneFn = Callable[[ScorerDone], None]
 
 _STREAM_LIMIT = 256 * 1024 * 1024  # answers for 10,000 traces are one long line
 # What user code prints reaches the editor's log, within limits: a scorer printing a megabyte
@@ -95,8 +105,6 @@ class WorkerClient:
         self._lock = asyncio.Lock()
         self._ids = itertools.count(1)
         self._home: str | None = None
-        self.requests_sent = 0
-        self.restarts = 0
 
     def _private_folder(self) -> str:
         # The worker starts here, not in the workspace: a workspace module must not shadow one
@@ -114,8 +122,6 @@ class WorkerClient:
     async def _ensure_started(self) -> asyncio.subprocess.Process:
         if self._process is not None and self._process.returncode is None:
             return self._process
-        if self._process is not None:
-            self.restarts += 1
         home = self._private_folder()
         args = ["-m", "scorelens.worker", "--current", self._current_path()]
         if self.cwd is not None:
@@ -196,12 +202,12 @@ class WorkerClient:
 
     async def request(
         self,
-        message: dict[str, Any],
+        message: WorkRequest,
         timeout: float,
         on_progress: ProgressFn | None = None,
-        on_scorer_done: ProgressFn | None = None,
-    ) -> dict[str, Any]:
-        """Send `message` (an id is added) and return the worker's answer to it.
+        on_scorer_done: ScorerDoneFn | None = None,
+    ) -> FinalAnswer:
+        """Send `message` (under an id of ours) and return the worker's answer to it.
 
         Progress messages go to `on_progress`; each scorer's results, as soon as that scorer is
         done, to `on_scorer_done`, so they are kept even if a later scorer hangs or crashes.
@@ -210,16 +216,15 @@ class WorkerClient:
             process = await self._ensure_started()
             assert process.stdin is not None and process.stdout is not None
             request_id = next(self._ids)
-            payload = {**message, "id": request_id}
+            payload = cast(WorkRequest, {**message, "id": request_id})
             self._start_request()
             try:
-                process.stdin.write((json.dumps(payload) + "\n").encode())
+                process.stdin.write(encode(payload))
                 await process.stdin.drain()
             except (ConnectionResetError, BrokenPipeError):
                 # It died between requests (or is being stopped): a crash, not a server error.
                 await self._reap(process)
                 raise WorkerCrashed(process.returncode, None, list(self._output)) from None
-            self.requests_sent += 1
             scorer: str | None = None
             try:
                 while True:
@@ -241,29 +246,29 @@ class WorkerClient:
                             list(self._output),
                             trace_id,
                         )
-                    answer = json.loads(line)
-                    if answer.get("id") != request_id:
+                    try:
+                        answer = decode_answer(line)
+                    except BadMessage as exc:
+                        self.log(f"worker: ignored an answer: {exc}")
+                        continue
+                    if answer["id"] != request_id:
                         continue  # the late answer of a request that was cancelled
-                    kind = answer.get("kind")
-                    if kind == "progress":
-                        scorer = answer.get("scorer") or scorer
+                    if answer["kind"] == "progress":
+                        scorer = answer["scorer"] or scorer
                         if on_progress is not None:
                             on_progress(answer)
                         continue
-                    if kind == "scorerDone":
+                    if answer["kind"] == "scorerDone":
                         if on_scorer_done is not None:
                             on_scorer_done(answer)
                         continue
-                    return dict(answer)
+                    return answer
             except asyncio.CancelledError:
                 # Tell the worker to stop early; its answer is skipped by the next request.
                 if process.returncode is None:
+                    cancel: CancelRequest = {"id": 0, "kind": "cancel", "target": request_id}
                     with contextlib.suppress(ConnectionResetError, BrokenPipeError):
-                        process.stdin.write(
-                            (
-                                json.dumps({"id": 0, "kind": "cancel", "target": request_id}) + "\n"
-                            ).encode()
-                        )
+                        process.stdin.write(encode(cancel))
                 raise
             finally:
                 self._end_request()

@@ -12,16 +12,22 @@ from __future__ import annotations
 
 import argparse
 import faulthandler
-import json
 import os
 import queue
 import sys
 import threading
 import time
-from typing import Any, TextIO
+from typing import BinaryIO
 
 from scorelens.worker.current import CurrentWork
-from scorelens.worker.messages import Failed
+from scorelens.worker.messages import (
+    Answer,
+    BadMessage,
+    Failed,
+    WorkRequest,
+    decode_request,
+    encode,
+)
 from scorelens.worker.tasks import Cancelled, Tasks
 
 
@@ -34,25 +40,28 @@ def main() -> None:
         os.chdir(options.workspace)
     # A segfault in user code (or a C extension) then leaves its Python stack in the log.
     faulthandler.enable()
-    answers: TextIO = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
+    answers: BinaryIO = os.fdopen(os.dup(1), "wb", buffering=0)
     os.dup2(2, 1)
-    requests: queue.Queue[dict[str, Any] | None] = queue.Queue()
+    requests: queue.Queue[WorkRequest | None] = queue.Queue()
     cancelled: set[int] = set()
     write_lock = threading.Lock()
 
-    def emit(message: Any) -> None:
-        line = json.dumps(message, ensure_ascii=False, default=repr)
+    def emit(message: Answer) -> None:
+        line = encode(message)
         with write_lock:
-            answers.write(line + "\n")
-            answers.flush()
+            answers.write(line)
 
     def read_requests() -> None:
         for line in sys.stdin:
             if not line.strip():
                 continue
-            request = json.loads(line)
-            if request.get("kind") == "cancel":
-                cancelled.add(int(request["target"]))
+            try:
+                request = decode_request(line)
+            except BadMessage as exc:
+                print(f"worker: ignored a request: {exc}", file=sys.stderr, flush=True)
+                continue
+            if request["kind"] == "cancel":
+                cancelled.add(request["target"])
             else:
                 requests.put(request)
         requests.put(None)  # the server closed our stdin: finish
@@ -75,8 +84,7 @@ def main() -> None:
         finally:
             cancelled.discard(request["id"])
         print(
-            f"worker: {request.get('kind')} #{request['id']} "
-            f"took {time.monotonic() - started:.3f} s",
+            f"worker: {request['kind']} #{request['id']} took {time.monotonic() - started:.3f} s",
             file=sys.stderr,
             flush=True,
         )

@@ -1,12 +1,14 @@
 """Messages between the language server and its worker: one JSON object per line.
 
 The server writes requests to the worker's stdin; the worker answers on the pipe it was given
-(not stdout: user prints there are redirected to stderr, which the server logs).
+(not stdout: user prints there are redirected to stderr, which the server logs). Both sides
+encode and decode through this module, so each sees the other's messages as these types: a
+message of an unknown kind, or one lacking a field its kind requires, is refused here.
 """
 
-from __future__ import annotations
-
-from typing import Any, Literal, TypedDict
+# No `from __future__ import annotations`: decoding reads each TypedDict's required keys.
+import json
+from typing import Any, Literal, TypedDict, cast
 
 # -- server -> worker -------------------------------------------------------------------------
 
@@ -40,19 +42,25 @@ class WarmRequest(TypedDict):
     runId: str | None
 
 
-class Warmed(TypedDict):
-    id: int
-    kind: Literal["warmed"]
-    traceCount: int
-
-
 class CancelRequest(TypedDict):
+    """Stop request `target` early; sent while it runs, so it has no answer of its own."""
+
     id: int
     kind: Literal["cancel"]
     target: int
 
 
+WorkRequest = ScoreRequest | GenerateRequest | WarmRequest
+Request = WorkRequest | CancelRequest
+
+
 # -- worker -> server -------------------------------------------------------------------------
+
+
+class Warmed(TypedDict):
+    id: int
+    kind: Literal["warmed"]
+    traceCount: int
 
 
 class Progress(TypedDict):
@@ -112,3 +120,56 @@ class Failed(TypedDict):
     id: int
     kind: Literal["failed"]
     error: str
+
+
+# What ends a request, and what comes before its end.
+FinalAnswer = Scored | Generated | Warmed | Failed
+Answer = Progress | ScorerDone | FinalAnswer
+
+_REQUEST_KINDS: dict[str, Any] = {
+    "score": ScoreRequest,
+    "generate": GenerateRequest,
+    "warm": WarmRequest,
+    "cancel": CancelRequest,
+}
+_ANSWER_KINDS: dict[str, Any] = {
+    "progress": Progress,
+    "scorerDone": ScorerDone,
+    "scored": Scored,
+    "generated": Generated,
+    "warmed": Warmed,
+    "failed": Failed,
+}
+
+
+class BadMessage(ValueError):
+    """A line that is not a message of a kind this side knows, with every field that kind needs."""
+
+
+def encode(message: Request | Answer) -> bytes:
+    # repr for what JSON cannot hold: a scorer's odd return value must not lose the whole answer.
+    return (json.dumps(message, ensure_ascii=False, default=repr) + "\n").encode()
+
+
+def decode_request(line: str | bytes) -> Request:
+    return cast(Request, _decode(line, _REQUEST_KINDS))
+
+
+def decode_answer(line: str | bytes) -> Answer:
+    return cast(Answer, _decode(line, _ANSWER_KINDS))
+
+
+def _decode(line: str | bytes, kinds: dict[str, Any]) -> dict[str, Any]:
+    try:
+        message = json.loads(line)
+    except ValueError as exc:
+        raise BadMessage(f"not JSON: {exc}") from None
+    if not isinstance(message, dict):
+        raise BadMessage(f"not an object: {type(message).__name__}")
+    declared = kinds.get(message.get("kind"))  # type: ignore[arg-type]
+    if declared is None:
+        raise BadMessage(f"unknown kind {message.get('kind')!r}")
+    missing = declared.__required_keys__ - message.keys()
+    if missing:
+        raise BadMessage(f"{message['kind']} without {', '.join(sorted(missing))}")
+    return message

@@ -6,7 +6,6 @@ import os
 import time
 import traceback
 from collections.abc import Callable
-from typing import Any
 
 import scorelens
 from scorelens.datasets import load_dataset
@@ -22,9 +21,11 @@ from scorelens.genai.scorer_runs import (
 )
 from scorelens.store.trace_cache import TraceCache
 from scorelens.tracing.serialize import to_jsonable
-from scorelens.user_modules import find_scorers
+from scorelens.user_modules import find_scorers, load_app
 from scorelens.worker.current import CurrentWork
 from scorelens.worker.messages import (
+    Answer,
+    FinalAnswer,
     Generated,
     GenerateRequest,
     Progress,
@@ -34,6 +35,7 @@ from scorelens.worker.messages import (
     ScoreRequest,
     Warmed,
     WarmRequest,
+    WorkRequest,
 )
 from scorelens.worker.user_code import (
     describe_import_error,
@@ -52,7 +54,7 @@ class Cancelled(Exception):
 class Tasks:
     def __init__(
         self,
-        emit: Callable[[Any], None],
+        emit: Callable[[Answer], None],
         is_cancelled: Callable[[int], bool],
         current: CurrentWork | None = None,
     ) -> None:
@@ -62,15 +64,12 @@ class Tasks:
         self.traces = TraceCache()
         install_mlflow_aliases()
 
-    def handle(self, request: dict[str, Any]) -> Any:
-        kind = request.get("kind")
-        if kind == "score":
-            return self.score(request)  # type: ignore[arg-type]
-        if kind == "generate":
-            return self.generate(request)  # type: ignore[arg-type]
-        if kind == "warm":
-            return self.warm(request)  # type: ignore[arg-type]
-        raise ValueError(f"unknown request kind {kind!r}")
+    def handle(self, request: WorkRequest) -> FinalAnswer:
+        if request["kind"] == "score":
+            return self.score(request)
+        if request["kind"] == "generate":
+            return self.generate(request)
+        return self.warm(request)
 
     def score(self, request: ScoreRequest) -> Scored:
         traces = self.traces.get(request["store"], request["runId"])
@@ -143,8 +142,6 @@ class Tasks:
         return {"id": request["id"], "kind": "warmed", "traceCount": len(traces)}
 
     def generate(self, request: GenerateRequest) -> Generated:
-        from scorelens.cli.loading import load_app
-
         os.chdir(request["workspace"])
         scorelens.set_tracking_uri(request["store"])
         data = load_dataset(request["dataset"])

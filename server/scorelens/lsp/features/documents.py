@@ -1,0 +1,90 @@
+"""Open, edit, save and file-watcher events: what is on disk decides what is scored."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+from lsprotocol import types
+from pygls.uris import to_fs_path
+
+from scorelens.lsp.scheduler import Superseded
+from scorelens.lsp.server import ScoreLensServer, server
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+def on_open(ls: ScoreLensServer, params: types.DidOpenTextDocumentParams) -> None:
+    path = to_fs_path(params.text_document.uri)
+    if path:
+        saved = _read_text(path)
+        ls.remember_saved(path, saved)
+        ls.mark_dirty(path, params.text_document.text)
+        ls.service.files.refresh(path, saved)  # scans what is on disk: results belong to it
+        ls.publish(path)
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+def on_change(ls: ScoreLensServer, params: types.DidChangeTextDocumentParams) -> None:
+    path = to_fs_path(params.text_document.uri)
+    if path:
+        # An undo back to the saved text or File: Revert File leaves it clean, not edited.
+        ls.mark_dirty(path, ls.workspace.get_text_document(params.text_document.uri).source)
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+def on_close(ls: ScoreLensServer, params: types.DidCloseTextDocumentParams) -> None:
+    path = to_fs_path(params.text_document.uri)
+    if path:
+        ls.dirty.discard(path)
+        ls.saved_text.pop(path, None)
+
+
+@server.feature(
+    types.TEXT_DOCUMENT_DID_SAVE, types.TextDocumentSaveRegistrationOptions(include_text=False)
+)
+async def on_save(ls: ScoreLensServer, params: types.DidSaveTextDocumentParams) -> None:
+    path = to_fs_path(params.text_document.uri)
+    if not path:
+        return
+    ls.dirty.discard(path)
+    # Saved, the editor's text is what is on disk: no need to read the file for it.
+    text = ls.workspace.get_text_document(params.text_document.uri).source
+    ls.remember_saved(path, text)
+    if ls.settings.rescore_on_save:
+        try:
+            await ls.scheduler.score_file(path, text)
+        except Superseded as superseded:
+            ls.log(str(superseded))
+        except asyncio.CancelledError:
+            ls.log(f"scoring {path} was cancelled")
+    else:
+        ls.service.files.refresh(path, text)
+        ls.publish(path)
+        ls.refresh_lenses()
+
+
+def _read_text(path: str) -> str | None:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+@server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+async def on_watched_files(ls: ScoreLensServer, params: types.DidChangeWatchedFilesParams) -> None:
+    store_root = ls.service.store.root + os.sep
+    for change in params.changes:
+        path = to_fs_path(change.uri)
+        if not path:
+            continue
+        if path.startswith(store_root):
+            continue  # new traces: followed below, once for the whole batch
+        if path.endswith(".py"):
+            if change.type == types.FileChangeType.Deleted:
+                ls.service.files.forget(path)
+            else:
+                ls.service.files.refresh(path)
+            ls.publish(path)
+    if not await ls.scheduler.follow_trace_set():
+        ls.refresh_lenses()  # else the trace set's change refreshed them
