@@ -18,11 +18,12 @@ import scorelens
 from scorelens import tracking
 from scorelens.cli.loading import UserCodeError, load_app, load_scorers
 from scorelens.cli.progress import ProgressBar
-from scorelens.cli.tables import format_value, preview, render
+from scorelens.cli.tables import format_value, render
 from scorelens.datasets import DatasetError, load_dataset
 from scorelens.genai.eval_data import EvalDataError
 from scorelens.genai.evaluation import generate_traces, run_evaluation
 from scorelens.store import StoreError, TraceStore
+from scorelens.text_preview import preview
 
 
 class CliError(Exception):

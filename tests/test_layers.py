@@ -1,0 +1,37 @@
+"""The language server and the command line share code only through neutral modules."""
+
+from __future__ import annotations
+
+import ast
+
+from tests.conftest import REPO
+
+LSP = REPO / "server" / "scorelens" / "lsp"
+
+
+def imported(source: str) -> set[str]:
+    """Every module, or module attribute, that the source's absolute imports name."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            assert node.level == 0, "a relative import: resolve it before checking layers"
+            # `from scorelens import cli` names the package as surely as `import scorelens.cli`.
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
+
+
+def from_the_command_line(name: str) -> bool:
+    return name == "scorelens.cli" or name.startswith("scorelens.cli.")
+
+
+def test_no_language_server_module_imports_the_command_line() -> None:
+    modules = sorted(LSP.glob("*.py"))
+    assert len(modules) > 5
+    offending = {
+        path.name: found
+        for path in modules
+        if (found := sorted(filter(from_the_command_line, imported(path.read_text()))))
+    }
+    assert offending == {}
