@@ -13,11 +13,13 @@ recorded by MLflow's own tracing, and prints the ratio.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -174,9 +176,15 @@ def bench_mlflow(n: int = 1000) -> float | None:
     except ImportError:
         print("mlflow is not installed (pip install -e '.[bench]'): skipping the comparison")
         return None
-    with tempfile.TemporaryDirectory() as folder:
+    # Everything MLflow writes stays in folder: its database, the experiment's artifacts and
+    # traces, and the ./mlruns that its SQL store makes in the working directory (as the
+    # default artifact root) whatever the tracking URI says.
+    with tempfile.TemporaryDirectory() as folder, _working_directory(folder):
         mlflow.set_tracking_uri(f"sqlite:///{os.path.join(folder, 'mlflow.db')}")
-        mlflow.set_experiment("bench")
+        experiment_id = mlflow.create_experiment(
+            "bench", artifact_location=Path(folder, "artifacts").as_uri()
+        )
+        mlflow.set_experiment(experiment_id=experiment_id)
 
         @mlflow.trace  # type: ignore[untyped-decorator]
         def mlflow_app(question: str) -> str:
@@ -195,7 +203,21 @@ def bench_mlflow(n: int = 1000) -> float | None:
         started = time.perf_counter()
         traces = mlflow.search_traces(run_id=run.info.run_id, max_results=n)
         mlflow.genai.evaluate(data=traces, scorers=[response_length])
-        return time.perf_counter() - started
+        elapsed = time.perf_counter() - started
+        if flush is not None:
+            flush()  # nothing may be left writing into folder once it is gone
+        return elapsed
+
+
+@contextlib.contextmanager
+def _working_directory(folder: str) -> Iterator[None]:
+    """The working directory is folder meanwhile (contextlib.chdir needs Python 3.11)."""
+    before = os.getcwd()
+    os.chdir(folder)
+    try:
+        yield
+    finally:
+        os.chdir(before)
 
 
 def main(argv: list[str]) -> None:

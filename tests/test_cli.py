@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+import scorelens
 from tests.conftest import FIXTURES, REPO, run_cli
 
 
@@ -31,6 +34,28 @@ def generate(workdir: Path, dataset: str = "datasets/support.jsonl") -> str:
     return match.group(2)
 
 
+def stored_traces(workdir: Path, run_id: str) -> list[Any]:
+    scorelens.set_tracking_uri(workdir / ".scorelens")
+    return scorelens.search_traces(run_id=run_id, return_type="list")
+
+
+def facts_present(workdir: Path, run_id: str) -> tuple[int, int]:
+    """(answers stating every expected fact, answers with facts to state), from the data."""
+    dataset = [json.loads(line) for line in (FIXTURES / "datasets/support.jsonl").open()]
+    expected = {
+        json.dumps(row["inputs"]["messages"]): row["expectations"]["expected_facts"]
+        for row in dataset
+    }
+    passed = judged = 0
+    for trace in stored_traces(workdir, run_id):
+        facts = expected[json.dumps(trace.inputs["messages"])]
+        if facts:
+            judged += 1
+            answer = (trace.outputs or "").lower()
+            passed += all(fact.lower() in answer for fact in facts)
+    return passed, judged
+
+
 def test_generate_score_runs_traces(workdir: Path) -> None:
     run_id = generate(workdir)
     assert (workdir / ".scorelens" / "traces" / run_id).is_dir()
@@ -40,7 +65,10 @@ def test_generate_score_runs_traces(workdir: Path) -> None:
     out = scored.stdout
     assert f"from run {run_id}" in out
     assert re.search(r"response_length\s+mean [\d.]+, min \d+, max \d+\s+56\s+0", out)
-    assert re.search(r"mentions_expected_facts\s+mean 0\.\d+\s+56\s+0", out)
+    # Pass counts, as the editor's lens shows them, for a scorer whose values are bools.
+    passed, judged = facts_present(workdir, run_id)
+    assert 0 < passed < judged  # both verdicts occur, or the count proves little
+    assert re.search(rf"mentions_expected_facts\s+{passed}/{judged} pass\s+56\s+0", out)
     assert re.search(r"llm_tokens\s+mean [\d.]+, p90 [\d.]+, max \d+", out)
     rows = [line for line in out.splitlines() if line.startswith("tr-")]
     assert len(rows) == 56
@@ -142,5 +170,36 @@ def test_scorer_errors_are_summarised_not_fatal(workdir: Path) -> None:
     result = run_cli("score", "my_scorers.py", cwd=workdir)
     assert result.returncode == 0
     assert re.search(r"broken\s+-\s+0\s+3", result.stdout)
-    assert re.search(r"ok\s+mean 1\s+3\s+0", result.stdout)
+    assert re.search(r"ok\s+3/3 pass\s+3\s+0", result.stdout)
     assert "scorer 'broken' failed on 3 of 3 traces: TypeError" in result.stderr
+
+
+# MLflow's yes/no verdicts, and a bool scorer that abstains (None) on short answers.
+VERDICT_SCORERS = """
+from scorelens.genai.scorers import scorer
+
+@scorer
+def long_enough(outputs):
+    return "yes" if len(outputs) > 120 else "No"
+
+@scorer
+def quotes_a_price(outputs):
+    return None if len(outputs) <= 120 else "$" in outputs
+"""
+
+
+def test_verdicts_are_counted_as_the_lens_counts_them(workdir: Path) -> None:
+    run_id = generate(workdir)
+    (workdir / "verdicts.py").write_text(VERDICT_SCORERS)
+    result = run_cli("score", "verdicts.py", cwd=workdir)
+    assert result.returncode == 0, result.stderr
+
+    answers = [trace.outputs for trace in stored_traces(workdir, run_id)]
+    long = [a for a in answers if len(a) > 120]
+    priced = [a for a in long if "$" in a]
+    # Each verdict occurs, and some answers abstain, or the counts prove little.
+    assert 0 < len(priced) < len(long) < len(answers)
+    assert re.search(rf"long_enough\s+{len(long)}/{len(answers)} pass\s+56\s+0", result.stdout)
+    # A scorer returning None gives no Feedback, so only the long answers count as scored.
+    priced_row = rf"quotes_a_price\s+{len(priced)}/{len(long)} pass\s+{len(long)}\s+0"
+    assert re.search(priced_row, result.stdout), result.stdout

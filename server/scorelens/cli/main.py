@@ -17,11 +17,14 @@ from typing import Any
 import scorelens
 from scorelens import tracking
 from scorelens.cli.progress import ProgressBar
-from scorelens.cli.tables import format_value, preview, render
+from scorelens.cli.tables import format_value, render
 from scorelens.datasets import DatasetError, load_dataset
 from scorelens.genai.eval_data import EvalDataError
 from scorelens.genai.evaluation import generate_traces, run_evaluation
+from scorelens.genai.scorer_runs import Verdict
+from scorelens.genai.verdicts import pass_count, pass_fail
 from scorelens.store import StoreError, TraceStore
+from scorelens.text_preview import preview
 from scorelens.user_modules import UserCodeError, load_app, load_scorers
 
 
@@ -177,12 +180,7 @@ def cmd_score(args: argparse.Namespace) -> None:
     for name in names:
         judged = [row[name] for row in by_row if name in row]
         errors = sum(1 for v in judged if v.feedback.error is not None)
-        figures = ", ".join(
-            f"{key.split('/')[-1]} {format_value(v)}"
-            for key, v in result.metrics.items()
-            if key.rsplit("/", 1)[0] == name
-        )
-        summary.append([name, figures or "-", len(judged) - errors, errors])
+        summary.append([name, _figures(name, judged, result.metrics), len(judged) - errors, errors])
     print(f"Scored {len(by_row)} traces from {where} in {elapsed:.2f} s (run {result.run_id})")
     print(render(["scorer", "aggregates", "scored", "errors"], summary))
     if args.rows:
@@ -204,6 +202,19 @@ def cmd_score(args: argparse.Namespace) -> None:
                     cells.append(format_value(verdict.feedback.value))
             rows.append(cells)
         print(render(["trace", "input", "output", *names], rows))
+
+
+def _figures(name: str, judged: list[Verdict], metrics: dict[str, float]) -> str:
+    """`44/55 pass` for a pass/fail Feedback, as the editor's lens says it; else its metrics."""
+    passed, failed = pass_fail(v.feedback.value for v in judged if v.feedback.error is None)
+    if passed is not None and failed is not None:
+        return pass_count(passed, failed)
+    figures = ", ".join(
+        f"{key.split('/')[-1]} {format_value(v)}"
+        for key, v in metrics.items()
+        if key.rsplit("/", 1)[0] == name
+    )
+    return figures or "-"
 
 
 def cmd_runs(args: argparse.Namespace) -> None:

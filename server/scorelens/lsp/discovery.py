@@ -3,10 +3,19 @@
 Scorers are `@scorer` functions and `Scorer` subclasses (one scorer per module-level instance,
 else the class with its default `name`); the lens goes on the `def` or the `class`.
 
-A scorer's hash covers its own source and the module-level code it can see (imports, helpers,
-constants) but not the other scorers in the file, so editing one scorer re-scores only it,
-while editing a shared helper re-scores every scorer of that file. Code in other modules that a
-scorer imports is not part of the hash.
+A scorer's hash (its version: results are kept per hash) covers its own code and the
+module-level code it can see (imports, helpers, constants) but not the other scorers in the
+file, so editing one scorer re-scores only it, while editing a shared helper re-scores every
+scorer of that file. Code in other modules that a scorer imports is not part of the hash.
+
+The hash is of what the code means, not how it is written: each top-level statement's AST
+without positions, so blank lines, comments, quotes, parentheses and line breaks leave it
+unchanged, and formatting a file or adding a comment above it re-scores nothing. Every
+docstring is left out too, the scorer's own included, as `python -OO` leaves them out: a
+docstring cannot change what a scorer returns unless the scorer reads `__doc__`, and that
+rare case re-scores with ScoreLens: Re-score All. The AST's shape varies between Python
+versions, so a new interpreter gives new hashes: scorers re-score once, on a Python that may
+well score differently anyway.
 """
 
 from __future__ import annotations
@@ -140,7 +149,7 @@ def scan_source(source: str) -> ModuleScan:
                     _Found(
                         name=_explicit_name(decorator) or node.name,
                         node=node,
-                        spans=[(_first_line(node), node.end_lineno or node.lineno)],
+                        parts=[node],
                         parameters=_parameters(node),
                         accepts_any=node.args.kwarg is not None,
                         aggregations=_aggregations(decorator),
@@ -151,17 +160,17 @@ def scan_source(source: str) -> ModuleScan:
                 scan.apps.append(AppDef(node.name, node.lineno - 1))
                 break
     found.extend(_class_scorers(tree))
-    found.sort(key=lambda f: f.spans[0])
-    taken = [span for f in found for span in f.spans]
+    found.sort(key=lambda f: _first_line(f.node))
+    meanings = _meanings(tree)
+    taken = {id(part) for f in found for part in f.parts}
+    # The same for every scorer of the file: the module-level code none of them owns.
+    context = "\0".join(meanings[id(s)] for s in tree.body if id(s) not in taken)
     for item in found:
         node = item.node
-        context = "".join(
-            text
-            for number, text in enumerate(lines, start=1)
-            if not any(a <= number <= b for a, b in taken)
-        )
-        own = "\0".join("".join(lines[a - 1 : b]) for a, b in item.spans)
-        digest = hashlib.sha256(f"{own}\0{context}".encode()).hexdigest()[:16]
+        own = "\0".join(meanings[id(part)] for part in item.parts)
+        # \1 never occurs in a dump (ast.dump writes strings with repr), so own and context
+        # cannot run into each other.
+        digest = hashlib.sha256(f"{own}\1{context}".encode()).hexdigest()[:16]
         keyword = "class" if isinstance(node, ast.ClassDef) else "def"
         scan.scorers.append(
             ScorerDef(
@@ -186,7 +195,7 @@ class _Found:
 
     name: str
     node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
-    spans: list[tuple[int, int]]  # 1-based line ranges of its own code
+    parts: list[ast.stmt]  # the top-level statements that are its own code
     parameters: tuple[Parameter, ...]
     accepts_any: bool
     aggregations: tuple[str, ...]
@@ -195,7 +204,7 @@ class _Found:
 @dataclass
 class _ScorerClass:
     node: ast.ClassDef
-    spans: list[tuple[int, int]]  # the class and the scorer classes of this file it extends
+    parts: list[ast.stmt]  # the class and the scorer classes of this file it extends
     name: str | None
     aggregations: tuple[str, ...]
     call: ast.FunctionDef | ast.AsyncFunctionDef | None
@@ -220,10 +229,7 @@ def _class_scorers(tree: ast.Module) -> list[_Found]:
         own_name, own_aggregations, call = _class_body(node)
         classes[node.name] = _ScorerClass(
             node=node,
-            spans=[
-                (_first_line(node), node.end_lineno or node.lineno),
-                *(span for p in parents for span in p.spans),
-            ],
+            parts=[node, *(part for p in parents for part in p.parts)],
             name=own_name if own_name is not None else (parent.name if parent else None),
             aggregations=own_aggregations
             if own_aggregations is not None
@@ -232,12 +238,11 @@ def _class_scorers(tree: ast.Module) -> list[_Found]:
         )
     if not classes:
         return []
-    instances: dict[str, list[tuple[ast.Call, tuple[int, int]]]] = {}
+    instances: dict[str, list[tuple[ast.Call, ast.stmt]]] = {}
     for node in tree.body:
         value = node.value if isinstance(node, (ast.Assign, ast.AnnAssign)) else None
         if isinstance(value, ast.Call) and (called := _dotted(value.func)) in classes:
-            span = (node.lineno, node.end_lineno or node.lineno)
-            instances.setdefault(called, []).append((value, span))
+            instances.setdefault(called, []).append((value, node))
     out: list[_Found] = []
     for class_name, scorer_class in classes.items():
         if scorer_class.call is None:
@@ -248,15 +253,15 @@ def _class_scorers(tree: ast.Module) -> list[_Found]:
                 (
                     _explicit_name(call) or scorer_class.name,
                     _aggregations(call) or scorer_class.aggregations,
-                    [*scorer_class.spans, span],
+                    [*scorer_class.parts, statement],
                 )
-                for call, span in made
+                for call, statement in made
             ]
             if made
-            else [(scorer_class.name, scorer_class.aggregations, scorer_class.spans)]
+            else [(scorer_class.name, scorer_class.aggregations, scorer_class.parts)]
         )
         seen: set[str] = set()
-        for name, aggregations, spans in wanted:
+        for name, aggregations, parts in wanted:
             if name is None or name in seen:
                 continue
             seen.add(name)
@@ -265,7 +270,7 @@ def _class_scorers(tree: ast.Module) -> list[_Found]:
                 _Found(
                     name=name,
                     node=scorer_class.node,
-                    spans=spans,
+                    parts=parts,
                     parameters=_parameters(call_node, skip_self=True) if call_node else (),
                     accepts_any=call_node is not None and call_node.args.kwarg is not None,
                     aggregations=aggregations,
@@ -306,6 +311,37 @@ def _class_body(
         elif target.id == "aggregations" and isinstance(value, (ast.List, ast.Tuple)):
             aggregations = _named(value)
     return name, aggregations, call
+
+
+def _meanings(tree: ast.Module) -> dict[int, str]:
+    """Each top-level statement's AST without positions or docstrings, by the statement's id."""
+    _drop_docstrings(tree)
+    return {id(s): ast.dump(s, include_attributes=False) for s in tree.body}
+
+
+_HAS_DOCSTRING = (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+def _drop_docstrings(node: ast.AST) -> None:
+    """Removes docstrings in place, here and in every nested def and class.
+
+    Only statement lists are walked: a def or class is always a statement, and expressions,
+    most of a tree, can hold none.
+    """
+    body = getattr(node, "body", None)
+    if (
+        isinstance(node, _HAS_DOCSTRING)
+        and body
+        and isinstance(body[0], ast.Expr)
+        and isinstance(body[0].value, ast.Constant)
+        and isinstance(body[0].value.value, str)
+    ):
+        node.body = body[1:]
+    for _, value in ast.iter_fields(node):
+        if isinstance(value, list):
+            for child in value:
+                if isinstance(child, (ast.stmt, ast.excepthandler, ast.match_case)):
+                    _drop_docstrings(child)
 
 
 def _first_line(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> int:

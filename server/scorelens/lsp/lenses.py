@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from lsprotocol import types
 
+from scorelens.genai.verdicts import pass_count
 from scorelens.lsp.discovery import ScorerDef
 from scorelens.lsp.protocol import ScorerSummary
 from scorelens.lsp.summaries import format_delta, format_number
@@ -35,7 +36,7 @@ def title(summary: ScorerSummary) -> str:
         judged = summary["passed"] + summary["failed"]
         passed_previous = _previous_passes(summary, judged)
         delta = "" if passed_previous is None else format_delta(summary["passed"], passed_previous)
-        parts.append(f"{summary['passed']}/{judged} pass{delta}")
+        parts.append(pass_count(summary["passed"], summary["failed"]) + delta)
     else:
         for aggregate in summary["aggregates"]:
             value, previous = aggregate["value"], aggregate["previous"]

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from scorelens.cli.tables import preview
 from scorelens.entities import Trace
 from scorelens.genai.aggregations import numeric, rating
 from scorelens.lsp.protocol import Bucket, Cell, ResultRow, ScorerSummary
 from scorelens.lsp.summaries import Rows, buckets, primary_rows, primary_value, values
+from scorelens.text_preview import preview
 
 MAX_LIMIT = 500
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from scorelens.genai.aggregations import aggregate, numeric, rating
+from scorelens.genai.aggregations import aggregate, numeric
+from scorelens.genai.verdicts import pass_fail as pass_fail  # scoring.py reads it from here
+from scorelens.genai.verdicts import verdict
 from scorelens.lsp.protocol import Aggregate
 
 Rows = dict[str, list[dict[str, Any]]]  # trace id -> result rows of one scorer version
@@ -39,26 +41,6 @@ def aggregates(
     now = aggregate(current, names)
     before = aggregate(previous, names) if previous else {}
     return [{"name": n, "value": v, "previous": before.get(n)} for n, v in now.items()]
-
-
-def verdict(value: Any) -> bool | None:
-    """Pass (True) or fail (False) for a bool or an MLflow "yes"/"no" rating; else None."""
-    if isinstance(value, bool):
-        return value
-    judged = rating(value)
-    return None if judged is None else judged == 1.0
-
-
-def pass_fail(current: list[Any]) -> tuple[int | None, int | None]:
-    """(passed, failed) for pass/fail scorers (bools, "yes"/"no"), whose None values abstain.
-
-    (None, None) when any value is something else.
-    """
-    judged = [verdict(v) for v in current if v is not None]
-    if judged and all(v is not None for v in judged):
-        passed = sum(1 for v in judged if v)
-        return passed, len(judged) - passed
-    return None, None
 
 
 def format_number(value: float) -> str:
