@@ -46,10 +46,7 @@ class MlflowClient:
         if tracking_uri is None:
             self._store = tracking.get_store()
         else:
-            root = os.fspath(tracking_uri)
-            if root.startswith("file://"):
-                root = root[len("file://") :]
-            root = os.path.abspath(root)
+            root = os.path.abspath(tracking.store_folder(tracking_uri))
             # The process's own store object when it is the same folder, so the two share its
             # index cache instead of each reading index.json.
             current = tracking.get_store()

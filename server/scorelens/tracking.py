@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from urllib.parse import unquote
 
 from scorelens.store import TraceStore
 from scorelens.store.trace_store import DEFAULT_EXPERIMENT_ID, DEFAULT_EXPERIMENT_NAME
@@ -22,11 +23,18 @@ def set_tracking_uri(uri: str | os.PathLike[str]) -> None:
     _tracking_uri = os.fspath(uri)
 
 
+def store_folder(uri: str | os.PathLike[str]) -> str:
+    """The folder a tracking URI names: a path, or a `file://` URI (percent-escapes read).
+    A relative path stays relative: each caller knows what it is relative to."""
+    raw = os.fspath(uri)
+    if raw.startswith("file:"):
+        raw = unquote(raw[len("file://") :] if raw.startswith("file://") else raw[len("file:") :])
+    return raw
+
+
 def get_tracking_uri() -> str:
     raw = _tracking_uri or os.environ.get(TRACKING_URI_ENV) or DEFAULT_TRACKING_DIR
-    if raw.startswith("file://"):
-        raw = raw[len("file://") :]
-    return os.path.abspath(raw)
+    return os.path.abspath(store_folder(raw))
 
 
 def get_store() -> TraceStore:

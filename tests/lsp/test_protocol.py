@@ -4,25 +4,18 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, get_type_hints
 
 from scorelens.lsp import protocol
 from tests.conftest import FIXTURES
 from tests.lsp.conftest import SCORERS, Session, record_traces
-
-
-def assert_shape(value: Any, declared: Any) -> None:
-    """`value` has exactly the keys `declared` (a TypedDict) allows, and every required one."""
-    assert isinstance(value, dict), value
-    allowed = set(get_type_hints(declared))
-    assert declared.__required_keys__ <= set(value) <= allowed, (sorted(value), sorted(allowed))
+from tests.protocol_shape import assert_conforms
 
 
 async def test_runs_and_trace_set_selection(lsp: Session, openai_env: str) -> None:
     runs = await lsp.request(protocol.list_runs)
-    assert_shape(runs, protocol.ListRunsResult)
+    assert_conforms(runs, protocol.ListRunsResult)
     (only,) = runs["runs"]
-    assert_shape(only, protocol.RunInfo)
+    assert_conforms(only, protocol.RunInfo)
     assert only["traceCount"] == 3
     assert runs["active"] == {"runId": only["runId"], "traceCount": 3}
 
@@ -46,14 +39,14 @@ async def test_rescore_result_rows_and_trace(lsp: Session) -> None:
     waiting = lsp.expect()
     rescored = await lsp.request(protocol.rescore, {"uri": uri, "name": "response_length"})
     notified = await lsp.notified(waiting)
-    assert_shape(notified, protocol.ScoresChangedParams)
+    assert_conforms(notified, protocol.ScoresChangedParams)
     assert [s["name"] for s in rescored["scorers"]] == ["response_length"]
-    assert_shape(rescored["scorers"][0], protocol.ScorerSummary)
+    assert_conforms(rescored["scorers"][0], protocol.ScorerSummary)
     assert rescored["scorers"][0]["scored"] == 3
 
     await lsp.request(protocol.rescore, {"uri": uri})
     rows = await lsp.request(protocol.result_rows, {"offset": 0, "limit": 2})
-    assert_shape(rows, protocol.ResultRowsResult)
+    assert_conforms(rows, protocol.ResultRowsResult)
     assert rows["total"] == 3 and len(rows["rows"]) == 2
     assert [c["name"] for c in rows["columns"]] == [
         "response_length",
@@ -61,18 +54,19 @@ async def test_rescore_result_rows_and_trace(lsp: Session) -> None:
         "llm_tokens",
     ]
     row = rows["rows"][0]
-    assert_shape(row, protocol.ResultRow)
+    assert_conforms(row, protocol.ResultRow)
     cell = row["cells"][f"{uri}#response_length"]
-    assert_shape(cell, protocol.Cell)
-    assert cell["value"] == len(row["outputPreview"]) or len(row["outputPreview"]) == 160
+    assert_conforms(cell, protocol.Cell)
 
     page_two = await lsp.request(protocol.result_rows, {"offset": 2, "limit": 2})
     assert page_two["total"] == 3 and len(page_two["rows"]) == 1
 
     trace = await lsp.request(protocol.get_trace, {"traceId": row["traceId"]})
-    assert_shape(trace, protocol.GetTraceResult)
+    assert_conforms(trace, protocol.GetTraceResult)
     spans = trace["trace"]["spans"]
     assert [s["span_type"] for s in spans] == ["UNKNOWN", "CHAT_MODEL"]
+    # The cell holds what the scorer said about this very trace: the length of its answer.
+    assert cell["value"] == len(spans[0]["outputs"])
     attributes = spans[1]["attributes"]
     assert attributes["model"] == "gpt-4o-mini"
     # The token usage sits under MLflow's "mlflow.chat.tokenUsage"; pygls's test client turns
@@ -123,9 +117,9 @@ async def test_filters_show_failing_errors_and_changed_rows(lsp: Session) -> Non
 
 async def test_list_apps_and_generate_traces(lsp: Session) -> None:
     apps = await lsp.request(protocol.list_apps)
-    assert_shape(apps, protocol.ListAppsResult)
+    assert_conforms(apps, protocol.ListAppsResult)
     (app,) = apps["apps"]
-    assert_shape(app, protocol.AppInfo)
+    assert_conforms(app, protocol.AppInfo)
     assert app["reference"] == "sample_app.py:sample_app"
 
     dataset = lsp.root / "data.json"
@@ -135,7 +129,7 @@ async def test_list_apps_and_generate_traces(lsp: Session) -> None:
     generated = await lsp.request(
         protocol.generate_traces, {"dataset": "data.json", "app": app["reference"]}
     )
-    assert_shape(generated, protocol.GenerateTracesResult)
+    assert_conforms(generated, protocol.GenerateTracesResult)
     assert (generated["traceCount"], generated["failed"]) == (2, 0)
     runs = await lsp.request(protocol.list_runs)
     assert runs["active"] == {"runId": generated["runId"], "traceCount": 2}

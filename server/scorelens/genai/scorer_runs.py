@@ -20,7 +20,12 @@ from typing import Any
 from scorelens.entities import AssessmentError, AssessmentSource, Feedback, Trace
 from scorelens.entities.assessment import DEFAULT_FEEDBACK_NAME, describe_exception
 from scorelens.entities.assessment_source import AssessmentSourceType
-from scorelens.genai.scorers.base import SCORER_PARAMETERS, Scorer, call_target
+from scorelens.genai.scorers.base import (
+    SCORER_PARAMETERS,
+    Scorer,
+    call_target,
+    unknown_parameter_message,
+)
 from scorelens.tracing.context import TraceDestination, trace_destination
 
 # MLflow's error code for a scorer that raised (or returned what cannot be used).
@@ -81,8 +86,7 @@ class PreparedScorer:
             return [
                 self._failure(
                     ERROR_KIND_PARAMETER,
-                    f"scorer '{self.name}' has parameter '{self._unknown[0]}', which ScoreLens "
-                    f"cannot supply; a scorer may take {', '.join(SCORER_PARAMETERS)}",
+                    unknown_parameter_message(self.name, self._unknown[0]),
                 )
             ]
         available = {

@@ -6,6 +6,7 @@ from collections import defaultdict
 
 from lsprotocol import types
 
+from scorelens.genai.scorers.base import unknown_parameter_message
 from scorelens.lsp.discovery import ScorerDef
 from scorelens.lsp.summaries import Rows
 from scorelens.lsp.workspace_files import FileState
@@ -54,8 +55,7 @@ def _for_scorer(
         out.append(
             _error(
                 parameter.line,
-                f"scorer '{scorer.name}' has parameter '{parameter.name}', which ScoreLens cannot "
-                "supply; a scorer may take inputs, outputs, expectations, trace",
+                unknown_parameter_message(scorer.name, parameter.name),
                 parameter.column,
                 parameter.column + len(parameter.name),
             )

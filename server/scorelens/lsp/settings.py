@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
+from scorelens.tracking import DEFAULT_TRACKING_DIR, store_folder
+
 DEFAULT_TIMEOUT_S = 30.0
 
 
@@ -18,10 +20,8 @@ class Settings:
     worker_python: str | None = None
 
     def store_root(self, workspace: str) -> str:
-        uri = self.tracking_uri or os.path.join(workspace, ".scorelens")
-        if uri.startswith("file://"):
-            uri = uri[len("file://") :]
-        return uri if os.path.isabs(uri) else os.path.join(workspace, uri)
+        folder = store_folder(self.tracking_uri or DEFAULT_TRACKING_DIR)
+        return folder if os.path.isabs(folder) else os.path.join(workspace, folder)
 
     def update(self, values: Any) -> None:
         if not isinstance(values, dict):

@@ -15,6 +15,16 @@ from scorelens.store.errors import StoreLockTimeout
 _thread_locks: dict[str, threading.RLock] = {}
 _thread_locks_guard = threading.Lock()
 
+LOCKS_DIR = "locks"
+
+
+def store_lock(store_root: str, name: str) -> FileLock:
+    """The lock named `name` of the store at `store_root`: every writer of a store file takes
+    the one named after that file, so the store and the language server exclude each other."""
+    folder = os.path.join(store_root, LOCKS_DIR)
+    os.makedirs(folder, exist_ok=True)
+    return FileLock(os.path.join(folder, f"{name}.lock"))
+
 
 class FileLock:
     def __init__(self, path: str, timeout: float = 60.0) -> None:

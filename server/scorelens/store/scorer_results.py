@@ -14,7 +14,7 @@ import os
 import shutil
 from typing import Any
 
-from scorelens.store.file_lock import FileLock
+from scorelens.store.file_lock import FileLock, store_lock
 from scorelens.store.tinydb_files import open_db, read_table
 
 MAX_VERSIONS = 50
@@ -27,9 +27,7 @@ class ScorerResultsStore:
         self.versions_path = os.path.join(self.folder, "versions.json")
 
     def _lock(self, name: str) -> FileLock:
-        folder = os.path.join(self.root, "locks")
-        os.makedirs(folder, exist_ok=True)
-        return FileLock(os.path.join(folder, f"results-{name}.lock"))
+        return store_lock(self.root, f"results-{name}")
 
     def _path(self, scorer_hash: str) -> str:
         return os.path.join(self.folder, f"{scorer_hash}.json")

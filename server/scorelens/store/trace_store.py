@@ -39,7 +39,7 @@ from scorelens.entities import (
 )
 from scorelens.store.atomic_file import write_atomically
 from scorelens.store.errors import StoreCorruptError, StoreError, StoreIndexMissingError
-from scorelens.store.file_lock import FileLock
+from scorelens.store.file_lock import FileLock, store_lock
 from scorelens.store.tinydb_files import open_db, read_table
 from scorelens.store.writers import remove_stale_temp_files, this_writer, writer_is_gone
 
@@ -74,7 +74,6 @@ class TraceStore:
         self.index_path = os.path.join(self.root, "index.json")
         self.traces_dir = os.path.join(self.root, "traces")
         self.assessments_dir = os.path.join(self.root, "assessments")
-        self.locks_dir = os.path.join(self.root, "locks")
         self._index_cache: dict[str, tuple[tuple[Any, ...], list[dict[str, Any]]]] = {}
 
     def _index_table(self, table: str) -> list[dict[str, Any]]:
@@ -167,8 +166,7 @@ class TraceStore:
         return recovered
 
     def _lock(self, name: str) -> FileLock:
-        os.makedirs(self.locks_dir, exist_ok=True)
-        return FileLock(os.path.join(self.locks_dir, name + ".lock"))
+        return store_lock(self.root, name)
 
     # -- experiments -------------------------------------------------------------------------
 

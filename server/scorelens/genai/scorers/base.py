@@ -23,6 +23,17 @@ from scorelens.genai.aggregations import Aggregation, validate
 
 # What a scorer may declare, by name; `evaluate` supplies each from the row or its trace.
 SCORER_PARAMETERS = ("inputs", "outputs", "expectations", "trace")
+
+
+def unknown_parameter_message(scorer_name: str, parameter: str) -> str:
+    """What is wrong with a required parameter outside SCORER_PARAMETERS: said the same way by
+    the editor's diagnostic (read from source) and by the run's error (read from the function)."""
+    return (
+        f"scorer '{scorer_name}' has parameter '{parameter}', which ScoreLens cannot supply; "
+        f"a scorer may take {', '.join(SCORER_PARAMETERS)}"
+    )
+
+
 SUPPORTED_RETURNS = "int, float, bool, str, Feedback, or list[Feedback]"
 
 

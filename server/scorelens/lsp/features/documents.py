@@ -47,8 +47,8 @@ async def on_save(ls: ScoreLensServer, params: types.DidSaveTextDocumentParams) 
     if not path:
         return
     ls.dirty.discard(path)
-    # Saved, the editor's text is what is on disk: no need to read the file for it.
-    text = ls.workspace.get_text_document(params.text_document.uri).source
+    # Read once, from disk: the worker imports what is on disk, so results belong to it.
+    text = _read_text(path)
     ls.remember_saved(path, text)
     if ls.settings.rescore_on_save:
         try:
