@@ -186,11 +186,12 @@ def bench_mlflow(n: int = 1000) -> float | None:
         )
         mlflow.set_experiment(experiment_id=experiment_id)
 
-        @mlflow.trace  # type: ignore[untyped-decorator]
+        # mlflow's decorators are untyped to mypy unless mlflow is installed.
+        @mlflow.trace  # type: ignore[untyped-decorator, unused-ignore]
         def mlflow_app(question: str) -> str:
             return f"A considered answer to: {question}"
 
-        @mlflow_scorer  # type: ignore[untyped-decorator]
+        @mlflow_scorer  # type: ignore[untyped-decorator, unused-ignore]
         def response_length(outputs: str) -> int:
             return len(outputs)
 

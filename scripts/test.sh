@@ -4,7 +4,8 @@
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
-bash scripts/setup-python.sh dev
+# The bench extra brings MLflow: the tests of the MLflow comparison run too, never skip.
+bash scripts/setup-python.sh dev,bench
 bin="$repo/.venv/bin"
 
 echo "== ruff"

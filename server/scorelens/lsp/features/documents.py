@@ -13,13 +13,15 @@ from scorelens.lsp.server import ScoreLensServer, server
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
-def on_open(ls: ScoreLensServer, params: types.DidOpenTextDocumentParams) -> None:
+async def on_open(ls: ScoreLensServer, params: types.DidOpenTextDocumentParams) -> None:
     path = to_fs_path(params.text_document.uri)
     if path:
         saved = _read_text(path)
         ls.remember_saved(path, saved)
         ls.mark_dirty(path, params.text_document.text)
-        ls.service.files.refresh(path, saved)  # scans what is on disk: results belong to it
+        state = ls.service.files.refresh(path, saved)  # what is on disk: results belong to it
+        if state is not None:
+            await ls.service.results.preload(s.source_hash for s in state.scan.scorers)
         ls.publish(path)
 
 
