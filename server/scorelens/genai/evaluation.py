@@ -16,7 +16,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any, ParamSpec, TypeVar
 
@@ -28,8 +28,11 @@ from scorelens.fluent import set_active_model
 from scorelens.genai.aggregations import DEFAULT_AGGREGATIONS, aggregate
 from scorelens.genai.eval_data import EvalRow, flag_unserializable, stored_expectations, to_rows
 from scorelens.genai.result_frame import result_frame
+from scorelens.genai.scorer_pool import Row, score_rows
+from scorelens.genai.scorer_pool import max_workers as max_workers_of
 from scorelens.genai.scorer_runs import PreparedScorer, Verdict, scorer_traces_dropped
 from scorelens.genai.scorers import Scorer
+from scorelens.judging import JudgeCache, JudgeCall, judge_cache_enabled
 from scorelens.store import TraceStore, group_of
 from scorelens.tracing.constant import AssessmentMetadataKey, TraceMetadataKey, TraceTagKey
 from scorelens.tracing.context import TraceDestination, active_model_id, trace_destination
@@ -117,6 +120,8 @@ class Evaluation:
     result: EvaluationResult
     rows: list[EvalRow]
     verdicts: list[list[Verdict]]  # per row, in scorer order
+    # Per scorer name, the model calls its rows made (see scorelens.judging), in row order.
+    judge_calls: dict[str, list[JudgeCall]] = field(default_factory=dict)
 
     def feedback_names(self) -> list[str]:
         """Every Feedback name the scorers gave, in scorer order, each once."""
@@ -184,6 +189,8 @@ def evaluate(
     scorers: list[Scorer],
     predict_fn: Callable[..., Any] | None = None,
     model_id: str | None = None,
+    *,
+    max_workers: int | None = None,
 ) -> EvaluationResult:
     """Score `data` with `scorers`; with `predict_fn`, first call it once per row, tracing it.
 
@@ -193,8 +200,16 @@ def evaluate(
     outputs get a one-span trace. Scorer failures are recorded per row and summarised on
     stderr, never raised. `model_id` (a model `set_active_model` made) is the active model
     meanwhile, so the traces this call records carry it in their metadata.
+
+    Each scorer scores up to `max_workers` rows at once (default SCORELENS_MAX_WORKERS, else
+    10, as MLflow's MLFLOW_GENAI_EVAL_MAX_WORKERS); `async def` scorers are awaited on one
+    event loop. Results keep row order. Re-scoring (no `predict_fn`), a scorer's model calls
+    are answered from the store's judge-call cache when it holds them (off with
+    SCORELENS_JUDGE_CACHE=off); the app's own calls never are.
     """
-    return run_evaluation(data, validate_scorers(scorers), predict_fn, model_id).result
+    return run_evaluation(
+        data, validate_scorers(scorers), predict_fn, model_id, max_workers=max_workers
+    ).result
 
 
 @_sigterm_ends_the_run
@@ -205,10 +220,23 @@ def run_evaluation(
     model_id: str | None = None,
     *,
     on_progress: ProgressCallback | None = None,
+    max_workers: int | None = None,
+    judge_cache: bool | None = None,
 ) -> Evaluation:
-    """`evaluate` for ScoreLens's own callers: progress reports, and every verdict back."""
+    """`evaluate` for ScoreLens's own callers: progress reports, every verdict and model call
+    back, and the judge-call cache turned on or off (None: on when re-scoring, unless
+    SCORELENS_JUDGE_CACHE=off)."""
+    workers = max_workers_of(max_workers)
     with _collection_paused():
-        return _run_evaluation(data, scorers, predict_fn, model_id, on_progress or _no_progress)
+        return _run_evaluation(
+            data,
+            scorers,
+            predict_fn,
+            model_id,
+            on_progress or _no_progress,
+            workers,
+            predict_fn is None and judge_cache_enabled(judge_cache),
+        )
 
 
 def _run_evaluation(
@@ -217,6 +245,8 @@ def _run_evaluation(
     predict_fn: Callable[..., Any] | None,
     model_id: str | None,
     progress: ProgressCallback,
+    workers: int,
+    cached: bool,
 ) -> Evaluation:
     rows = to_rows(data)
     prepared = [PreparedScorer(s) for s in scorers]
@@ -234,7 +264,13 @@ def _run_evaluation(
         else:
             _attach_missing_traces(rows, store, experiment_id, run_id)
         offset = len(rows) if predict_fn is not None else 0
-        verdicts = _score(rows, prepared, lambda done: progress(offset + done, total_steps))
+        verdicts, judge_calls = _score(
+            rows,
+            prepared,
+            lambda done: progress(offset + done, total_steps),
+            workers,
+            JudgeCache(store.root) if cached else None,
+        )
         _save_feedback(store, rows, verdicts, run_id)
         metrics = _metrics(scorers, verdicts)
         sources = sorted(
@@ -252,7 +288,7 @@ def _run_evaluation(
         )
     _print_failures(scorers, verdicts, rows)
     result = EvaluationResult._deferred(run_id, metrics, lambda: result_frame(rows, verdicts))
-    return Evaluation(result, rows, verdicts)
+    return Evaluation(result, rows, verdicts, judge_calls)
 
 
 @_sigterm_ends_the_run
@@ -428,20 +464,37 @@ def _static_trace(row: EvalRow, experiment_id: str, run_id: str, now_ns: int) ->
 
 
 def _score(
-    rows: list[EvalRow], scorers: Sequence[PreparedScorer], progress: Callable[[int], None]
-) -> list[list[Verdict]]:
-    """Per row, the flat list of verdicts from every scorer, in scorer order."""
-    out: list[list[Verdict]] = []
+    rows: list[EvalRow],
+    scorers: Sequence[PreparedScorer],
+    progress: Callable[[int], None],
+    workers: int,
+    cache: JudgeCache | None,
+) -> tuple[list[list[Verdict]], dict[str, list[JudgeCall]]]:
+    """Per row, the flat list of verdicts from every scorer, in scorer order; and per scorer,
+    the model calls its rows made."""
+    out: list[list[Verdict]] = [[] for _ in rows]
+    judge_calls: dict[str, list[JudgeCall]] = {}
+    pool_rows = [Row(r.inputs, r.outputs, r.expectations, r.trace) for r in rows]
+    finished = 0
+
+    def one_more(index: int, result: object) -> None:
+        nonlocal finished
+        finished += 1
+        # Progress counts rows: a row is done once every scorer has scored it.
+        if finished % len(scorers) == 0:
+            progress(finished // len(scorers))
+
     with scorer_traces_dropped():
-        for done, row in enumerate(rows, start=1):
-            row_verdicts: list[Verdict] = []
-            for item in scorers:
-                row_verdicts.extend(
-                    item.score(row.inputs, row.outputs, row.expectations, row.trace)
-                )
-            out.append(row_verdicts)
-            progress(done)
-    return out
+        for item in scorers:
+            results = score_rows(
+                item, pool_rows, workers=workers, judge_cache=cache, on_done=one_more
+            )
+            calls = judge_calls.setdefault(item.name, [])
+            for row_verdicts, result in zip(out, results, strict=True):
+                assert result is not None  # nothing stops an evaluation part way
+                row_verdicts.extend(result.verdicts)
+                calls.extend(result.judge_calls)
+    return out, judge_calls
 
 
 def _save_feedback(

@@ -8,14 +8,16 @@ failure it was and a one-line description naming the exception.
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import inspect
 import json
 import traceback
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from numbers import Real
-from typing import Any
+from typing import Any, TypeVar
 
 from scorelens.entities import AssessmentError, AssessmentSource, Feedback, Trace
 from scorelens.entities.assessment import DEFAULT_FEEDBACK_NAME, describe_exception
@@ -27,6 +29,8 @@ from scorelens.genai.scorers.base import (
     unknown_parameter_message,
 )
 from scorelens.tracing.context import TraceDestination, trace_destination
+
+T = TypeVar("T")
 
 # MLflow's error code for a scorer that raised (or returned what cannot be used).
 SCORER_ERROR = "SCORER_ERROR"
@@ -74,6 +78,11 @@ class PreparedScorer:
             and p.kind not in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
         ]
 
+    @property
+    def is_async(self) -> bool:
+        """An `async def` scorer: its rows are awaited on one event loop, not run in threads."""
+        return inspect.iscoroutinefunction(self._call)
+
     def score(
         self,
         inputs: Any = None,
@@ -82,27 +91,60 @@ class PreparedScorer:
         trace: Trace | None = None,
     ) -> list[Verdict]:
         """The scorer's Feedback for one row: none when it returned None, errors as Feedback."""
+        arguments = self._arguments(inputs, outputs, expectations, trace)
+        if isinstance(arguments, Verdict):
+            return [arguments]
+        try:
+            value = self._call(**arguments)
+            if inspect.iscoroutine(value):
+                value = run_to_end(value)  # an async scorer called outside a scorer pool
+        except Exception as exc:
+            return [self._raised(exc)]
+        return self._verdicts(value)
+
+    async def score_async(
+        self,
+        inputs: Any = None,
+        outputs: Any = None,
+        expectations: dict[str, Any] | None = None,
+        trace: Trace | None = None,
+    ) -> list[Verdict]:
+        """`score` for an async scorer, awaited on the caller's event loop."""
+        arguments = self._arguments(inputs, outputs, expectations, trace)
+        if isinstance(arguments, Verdict):
+            return [arguments]
+        try:
+            value = self._call(**arguments)
+            if inspect.isawaitable(value):
+                value = await value
+        except Exception as exc:
+            return [self._raised(exc)]
+        return self._verdicts(value)
+
+    def _arguments(
+        self,
+        inputs: Any,
+        outputs: Any,
+        expectations: dict[str, Any] | None,
+        trace: Trace | None,
+    ) -> dict[str, Any] | Verdict:
         if self._unknown:
-            return [
-                self._failure(
-                    ERROR_KIND_PARAMETER,
-                    unknown_parameter_message(self.name, self._unknown[0]),
-                )
-            ]
+            return self._failure(
+                ERROR_KIND_PARAMETER, unknown_parameter_message(self.name, self._unknown[0])
+            )
         available = {
             "inputs": inputs,
             "outputs": outputs,
             "expectations": expectations,
             "trace": trace,
         }
-        try:
-            value = self._call(**{name: available[name] for name in self._wanted})
-        except Exception as exc:
-            # Without this frame, the stack trace starts in the user's scorer.
-            user_tb = exc.__traceback__.tb_next if exc.__traceback__ else None
-            stack = "".join(traceback.format_exception(type(exc), exc, user_tb))
-            return [self._failure(ERROR_KIND_EXCEPTION, str(exc), describe_exception(exc), stack)]
-        return self._verdicts(value)
+        return {name: available[name] for name in self._wanted}
+
+    def _raised(self, exc: Exception) -> Verdict:
+        # Without this frame, the stack trace starts in the user's scorer.
+        user_tb = exc.__traceback__.tb_next if exc.__traceback__ else None
+        stack = "".join(traceback.format_exception(type(exc), exc, user_tb))
+        return self._failure(ERROR_KIND_EXCEPTION, str(exc), describe_exception(exc), stack)
 
     def _failure(
         self, kind: str, message: str, text: str | None = None, stack_trace: str | None = None
@@ -173,6 +215,17 @@ def error_text(feedback: Feedback) -> str | None:
     if error.error_code in ("ASSESSMENT_ERROR", SCORER_ERROR, "") or not message:
         return message or error.error_code
     return f"{error.error_code}: {message}"
+
+
+def run_to_end(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine to its end from synchronous code, even inside a running event loop
+    (a notebook's): then on a loop of its own in another thread."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as thread:
+        return thread.submit(asyncio.run, coroutine).result()
 
 
 def _plain(value: Any) -> Any:

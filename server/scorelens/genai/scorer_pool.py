@@ -1,0 +1,145 @@
+"""One scorer over many rows at once: a thread pool, or one event loop for an `async def` scorer.
+
+As MLflow's evaluation harness does (MLFLOW_GENAI_EVAL_MAX_WORKERS), rows are scored
+concurrently, at most `max_workers` at a time (default 10, or SCORELENS_MAX_WORKERS). Results
+come back in row order, so aggregates are those of a sequential run; a row's exception stays on
+its row. Each row's model calls are recorded, and answered from the judge-call cache when one is
+given (see scorelens.judging).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextvars
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from scorelens.entities import Trace
+from scorelens.genai.scorer_runs import PreparedScorer, Verdict, run_to_end
+from scorelens.judging import JudgeCache, JudgeCall, judge_calls_recorded
+
+MAX_WORKERS_ENV = "SCORELENS_MAX_WORKERS"
+DEFAULT_MAX_WORKERS = 10
+
+
+def max_workers(value: int | None = None) -> int:
+    """The pool's size: the caller's, else SCORELENS_MAX_WORKERS, else 10."""
+    if value is None:
+        raw = os.environ.get(MAX_WORKERS_ENV, "").strip()
+        if not raw:
+            return DEFAULT_MAX_WORKERS
+        try:
+            value = int(raw)
+        except ValueError:
+            raise ValueError(f"{MAX_WORKERS_ENV}={raw!r} must be a whole number") from None
+    if value < 1:
+        raise ValueError(f"max_workers must be 1 or more, got {value}")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    inputs: Any
+    outputs: Any
+    expectations: dict[str, Any] | None
+    trace: Trace | None
+
+
+@dataclass(slots=True)
+class RowResult:
+    verdicts: list[Verdict]
+    judge_calls: list[JudgeCall]
+    elapsed_ms: float
+
+
+OnStart = Callable[[int], None]  # the row's index, from the thread that scores it
+OnDone = Callable[[int, RowResult], None]  # the row's index, from the caller's thread
+
+
+def score_rows(
+    scorer: PreparedScorer,
+    rows: Sequence[Row],
+    *,
+    workers: int,
+    judge_cache: JudgeCache | None = None,
+    on_start: OnStart | None = None,
+    on_done: OnDone | None = None,
+    stopped: Callable[[], bool] | None = None,
+) -> list[RowResult | None]:
+    """Every row's result, in row order; None for rows not begun because `stopped()` said so."""
+    if scorer.is_async:
+        return run_to_end(
+            _score_async(scorer, rows, workers, judge_cache, on_start, on_done, stopped)
+        )
+    results: list[RowResult | None] = [None] * len(rows)
+
+    def one(index: int) -> RowResult | None:
+        if stopped is not None and stopped():
+            return None
+        if on_start is not None:
+            on_start(index)
+        row = rows[index]
+        started = time.perf_counter()
+        with judge_calls_recorded(judge_cache) as calls:
+            verdicts = scorer.score(row.inputs, row.outputs, row.expectations, row.trace)
+        return RowResult(verdicts, calls, (time.perf_counter() - started) * 1000)
+
+    if workers == 1 or len(rows) <= 1:
+        for index in range(len(rows)):
+            results[index] = one(index)
+            result = results[index]
+            if result is not None and on_done is not None:
+                on_done(index, result)
+        return results
+    with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
+        # Each row runs in a copy of the caller's context: where traces go while scorers run,
+        # and the row's own judge scope, are context variables.
+        futures = {
+            pool.submit(contextvars.copy_context().run, one, index): index
+            for index in range(len(rows))
+        }
+        for future in concurrent.futures.as_completed(futures):
+            index = futures[future]
+            results[index] = future.result()
+            result = results[index]
+            if result is not None and on_done is not None:
+                on_done(index, result)
+    return results
+
+
+async def _score_async(
+    scorer: PreparedScorer,
+    rows: Sequence[Row],
+    workers: int,
+    judge_cache: JudgeCache | None,
+    on_start: OnStart | None,
+    on_done: OnDone | None,
+    stopped: Callable[[], bool] | None,
+) -> list[RowResult | None]:
+    results: list[RowResult | None] = [None] * len(rows)
+    gate = asyncio.Semaphore(workers)
+
+    async def one(index: int) -> None:
+        async with gate:
+            if stopped is not None and stopped():
+                return
+            if on_start is not None:
+                on_start(index)
+            row = rows[index]
+            started = time.perf_counter()
+            with judge_calls_recorded(judge_cache) as calls:
+                verdicts = await scorer.score_async(
+                    row.inputs, row.outputs, row.expectations, row.trace
+                )
+            results[index] = result = RowResult(
+                verdicts, calls, (time.perf_counter() - started) * 1000
+            )
+            if on_done is not None:
+                on_done(index, result)
+
+    await asyncio.gather(*(one(index) for index in range(len(rows))))
+    return results

@@ -1,0 +1,83 @@
+"""The judge-call cache: a model's answer to a request, kept in the store to be replayed.
+
+    <store>/judge_cache/<2 hex>/<key>.json     {"status", "contentType", "body"}
+
+The key is a hash of the HTTP method, the URL (so the base URL and the API: chat completions or
+responses) and the request body with its keys sorted (model, messages or input, tools,
+response format, temperature and every other parameter). Headers are not part of it, so the
+API key never is. Each answer is one file written atomically, so any number of processes can
+fill and read the cache at once; the same request answered twice leaves one of the two.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from dataclasses import dataclass
+
+from scorelens.store.atomic_file import write_atomically
+
+CACHE_DIR = "judge_cache"
+CACHE_ENV = "SCORELENS_JUDGE_CACHE"
+
+
+def judge_cache_enabled(setting: bool | None = None) -> bool:
+    """On unless turned off: by the caller (a flag, a setting) or SCORELENS_JUDGE_CACHE=off."""
+    if setting is not None:
+        return setting
+    return os.environ.get(CACHE_ENV, "").strip().lower() not in ("off", "0", "false", "no")
+
+
+def request_key(method: str, url: str, body: bytes) -> str:
+    try:
+        canonical = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":"))
+    except ValueError:
+        canonical = body.decode("utf-8", errors="replace")
+    return hashlib.sha256(f"{method}\n{url}\n{canonical}".encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class CachedAnswer:
+    status: int
+    content_type: str
+    body: bytes
+
+
+class JudgeCache:
+    def __init__(self, store_root: str) -> None:
+        self.folder = os.path.join(os.path.abspath(store_root), CACHE_DIR)
+
+    def _path(self, key: str) -> str:
+        return os.path.join(self.folder, key[:2], f"{key}.json")
+
+    def get(self, key: str) -> CachedAnswer | None:
+        try:
+            with open(self._path(key), encoding="utf-8") as handle:
+                entry = json.load(handle)
+            return CachedAnswer(
+                int(entry["status"]), str(entry["contentType"]), entry["body"].encode()
+            )
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return None  # not there, or unreadable: ask the model
+
+    def put(self, key: str, answer: CachedAnswer) -> None:
+        os.makedirs(os.path.dirname(self._path(key)), exist_ok=True)
+        entry = {
+            "status": answer.status,
+            "contentType": answer.content_type,
+            "body": answer.body.decode("utf-8", errors="replace"),
+        }
+        write_atomically(self._path(key), json.dumps(entry).encode())
+
+    def count(self) -> int:
+        if not os.path.isdir(self.folder):
+            return 0
+        return sum(1 for _, _, names in os.walk(self.folder) for n in names if n.endswith(".json"))
+
+    def clear(self) -> int:
+        """Forget every cached answer; returns how many there were."""
+        count = self.count()
+        shutil.rmtree(self.folder, ignore_errors=True)
+        return count

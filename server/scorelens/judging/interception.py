@@ -1,0 +1,181 @@
+"""Seeing the model calls a scorer makes: the openai SDK's HTTP requests, inside a scorer only.
+
+The openai SDK sends every request through its HTTP library's `Client.send` /
+`AsyncClient.send` (httpx, or httpx2 in newer SDKs). Those are wrapped once; the wrapper acts
+only inside `judge_calls_recorded()` (which the scorer runner opens around each scorer call) and
+only on the SDK's chat-completion and Responses requests. There it answers from the cache when
+it holds the request, else lets the request go, keeps a successful answer, and records the call.
+Calls the app makes (predict_fn, generating traces) happen outside any scope and are untouched;
+so are retries: the SDK retries a 429 or 5xx above this layer, and only a success is kept.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from scorelens.judging.cache import CachedAnswer, JudgeCache, request_key
+from scorelens.judging.replies import Reading, read_answer, read_request
+
+_MODEL_PATHS = ("/chat/completions", "/responses")
+
+
+@dataclass
+class JudgeCall:
+    model: str
+    input_tokens: int | None
+    output_tokens: int | None
+    latency_ms: float
+    cached: bool
+    prompt: str
+    reply: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "inputTokens": self.input_tokens,
+            "outputTokens": self.output_tokens,
+            "latencyMs": round(self.latency_ms, 2),
+            "cached": self.cached,
+            "prompt": self.prompt,
+            "reply": self.reply,
+        }
+
+
+@dataclass
+class _Scope:
+    cache: JudgeCache | None
+    calls: list[JudgeCall] = field(default_factory=list)
+
+    def record(
+        self, reading: Reading, content_type: str, body: bytes, started: float, cached: bool
+    ) -> None:
+        read_answer(reading, content_type, body)
+        self.calls.append(
+            JudgeCall(
+                model=reading.model,
+                input_tokens=reading.input_tokens,
+                output_tokens=reading.output_tokens,
+                latency_ms=(time.perf_counter() - started) * 1000,
+                cached=cached,
+                prompt=reading.prompt,
+                reply=reading.reply,
+            )
+        )
+
+
+_scope: contextvars.ContextVar[_Scope | None] = contextvars.ContextVar("judge_scope", default=None)
+_installed = False
+_install_lock = threading.Lock()
+
+
+@contextmanager
+def judge_calls_recorded(cache: JudgeCache | None) -> Iterator[list[JudgeCall]]:
+    """Within: the openai SDK's model calls are recorded in the list given, and answered from
+    `cache` when it holds them (None: always asked, still recorded)."""
+    _install()
+    scope = _Scope(cache)
+    token = _scope.set(scope)
+    try:
+        yield scope.calls
+    finally:
+        _scope.reset(token)
+
+
+def _install() -> None:
+    global _installed
+    if _installed:
+        return
+    with _install_lock:
+        if _installed:
+            return
+        try:
+            from openai import _base_client
+        except ImportError:
+            _installed = True  # no openai SDK: nothing can call a model through it
+            return
+        library = getattr(_base_client, "httpx2", None) or getattr(_base_client, "httpx", None)
+        if library is not None:
+            library.Client.send = _sync_send(library, library.Client.send)
+            library.AsyncClient.send = _async_send(library, library.AsyncClient.send)
+        _installed = True
+
+
+def _is_model_call(request: Any) -> bool:
+    return bool(
+        request.method == "POST"
+        and request.headers.get("user-agent", "").startswith("OpenAI/")
+        and request.url.path.endswith(_MODEL_PATHS)
+    )
+
+
+def _lookup(scope: _Scope, request: Any) -> tuple[str | None, CachedAnswer | None]:
+    if scope.cache is None:
+        return None, None
+    key = request_key(request.method, str(request.url), request.content)
+    return key, scope.cache.get(key)
+
+
+def _replayed(library: Any, request: Any, answer: CachedAnswer) -> Any:
+    return library.Response(
+        answer.status,
+        headers={"content-type": answer.content_type},
+        content=answer.body,
+        request=request,
+    )
+
+
+def _keep(scope: _Scope, key: str | None, response: Any, body: bytes) -> str:
+    content_type = str(response.headers.get("content-type", ""))
+    if key is not None and scope.cache is not None:
+        scope.cache.put(key, CachedAnswer(response.status_code, content_type, body))
+    return content_type
+
+
+def _sync_send(library: Any, original: Callable[..., Any]) -> Callable[..., Any]:
+    def send(self: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
+        scope = _scope.get()
+        if scope is None or not _is_model_call(request):
+            return original(self, request, *args, **kwargs)
+        reading = read_request(request.content)
+        started = time.perf_counter()
+        key, cached = _lookup(scope, request)
+        if cached is not None:
+            scope.record(reading, cached.content_type, cached.body, started, cached=True)
+            return _replayed(library, request, cached)
+        response = original(self, request, *args, **kwargs)
+        if not 200 <= response.status_code < 300:
+            return response  # the SDK retries or raises; only an answer is kept
+        body = response.read()  # a stream too: the SDK then reads it from memory
+        content_type = _keep(scope, key, response, body)
+        scope.record(reading, content_type, body, started, cached=False)
+        return response
+
+    return send
+
+
+def _async_send(library: Any, original: Callable[..., Any]) -> Callable[..., Any]:
+    async def send(self: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
+        scope = _scope.get()
+        if scope is None or not _is_model_call(request):
+            return await original(self, request, *args, **kwargs)
+        reading = read_request(request.content)
+        started = time.perf_counter()
+        key, cached = _lookup(scope, request)
+        if cached is not None:
+            scope.record(reading, cached.content_type, cached.body, started, cached=True)
+            return _replayed(library, request, cached)
+        response = await original(self, request, *args, **kwargs)
+        if not 200 <= response.status_code < 300:
+            return response
+        body = await response.aread()
+        content_type = _keep(scope, key, response, body)
+        scope.record(reading, content_type, body, started, cached=False)
+        return response
+
+    return send
