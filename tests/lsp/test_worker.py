@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -60,7 +61,7 @@ async def test_hanging_scorer_is_killed_and_reported(quick_timeout: Session) -> 
     changed = await lsp.save("slow.py", HANGING)
     (summary,) = changed["changed"]
     assert summary["state"] == "error"
-    assert "'hangs' ran past the 3 s timeout on trace tr-" in summary["message"]
+    assert "'hangs' ran past the 3 s timeout on traces tr-" in summary["message"]  # all at once
     assert (await lsp.lenses("slow.py"))[0].startswith("hangs · ⚠ scorer 'hangs' ran past")
     diagnostics = lsp.client.diagnostics[lsp.uri("slow.py")]
     assert "ran past the 3 s timeout" in diagnostics[0].message
@@ -81,7 +82,9 @@ async def test_crashing_worker_is_reported_and_restarted(
     (summary,) = changed["changed"]
     assert summary["state"] == "error"
     assert "the worker exited with code" in summary["message"]
-    assert f"while scorer '{name}' was scoring trace tr-" in summary["message"]
+    # "trace tr-…", or "traces tr-…, tr-… (scored at once)" when it went down with several.
+    assert f"while scorer '{name}' was scoring trace" in summary["message"]
+    assert "tr-" in summary["message"]
     (lsp.root / "fine.py").write_text(FINE)
     lsp.open("fine.py")
     fine = await lsp.save("fine.py", FINE)
@@ -94,5 +97,11 @@ async def test_user_prints_go_to_the_log_not_the_protocol(lsp: Session) -> None:
     lsp.open("fine.py")
     changed = await lsp.save("fine.py", FINE)
     assert changed["changed"][0]["aggregates"][0]["name"] == "mean"
-    logged = [m.message for m in lsp.client.log_messages]
-    assert sum("SCORER-SAYS-HELLO" in m for m in logged) == 3
+    # Once per trace. The log trails the answer, and traces are scored at once in threads,
+    # so two prints may share a line: count the words, as they arrive.
+    for _ in range(100):
+        said = sum(m.message.count("SCORER-SAYS-HELLO") for m in lsp.client.log_messages)
+        if said >= 3:
+            break
+        await asyncio.sleep(0.05)
+    assert said == 3

@@ -7,7 +7,14 @@ prices.py        dollars per model, from a small built-in table or the user's ow
 """
 
 from scorelens.judging.cache import JudgeCache, judge_cache_enabled
-from scorelens.judging.interception import JudgeCall, judge_calls_recorded
+from scorelens.judging.interception import JudgeCall, JudgeCallData, judge_calls_recorded
 from scorelens.judging.prices import PriceTable
 
-__all__ = ["JudgeCache", "JudgeCall", "PriceTable", "judge_cache_enabled", "judge_calls_recorded"]
+__all__ = [
+    "JudgeCache",
+    "JudgeCall",
+    "JudgeCallData",
+    "PriceTable",
+    "judge_cache_enabled",
+    "judge_calls_recorded",
+]

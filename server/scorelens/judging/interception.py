@@ -17,12 +17,24 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 from scorelens.judging.cache import CachedAnswer, JudgeCache, request_key
 from scorelens.judging.replies import Reading, read_answer, read_request
 
 _MODEL_PATHS = ("/chat/completions", "/responses")
+
+
+class JudgeCallData(TypedDict):
+    """A model call as the worker, the language server and the editor pass it on."""
+
+    model: str
+    inputTokens: int | None
+    outputTokens: int | None
+    latencyMs: float
+    cached: bool  # answered from the judge-call cache: no request was made
+    prompt: str
+    reply: str
 
 
 @dataclass
@@ -35,7 +47,7 @@ class JudgeCall:
     prompt: str
     reply: str
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JudgeCallData:
         return {
             "model": self.model,
             "inputTokens": self.input_tokens,

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from scorelens.judging import PriceTable
 from scorelens.lsp import figures
 from scorelens.lsp.discovery import ScorerDef
 from scorelens.lsp.protocol import ScorerSummary
@@ -20,7 +22,14 @@ from scorelens.lsp.trace_set import TraceSet
 from scorelens.lsp.worker_client import ProgressFn, WorkerClient, WorkerError
 from scorelens.lsp.workspace_files import FileState, WorkspaceFiles
 from scorelens.store import TraceStore
-from scorelens.worker.messages import Generated, GenerateRequest, ScorerDone, ScoreRequest
+from scorelens.worker.messages import (
+    Generated,
+    GenerateRequest,
+    ResultRow,
+    ScorerDone,
+    ScoreRequest,
+    ScorerRows,
+)
 
 GENERATE_MIN_TIMEOUT_S = 120.0
 
@@ -45,6 +54,9 @@ class ScoringService:
         self.worker = worker
         self.timeout = timeout
         self.trusted = True
+        self.max_workers: int | None = None  # traces scored at once; None: the worker's default
+        self.judge_cache = True  # answer scorers' model calls from the store's cache
+        self.prices = PriceTable()
         # What each file's scorers showed when last reported, to tell what a run changed.
         self._announced: dict[str, dict[str, object]] = {}
 
@@ -130,8 +142,10 @@ class ScoringService:
         names: list[str] | None = None,
         force: bool = False,
         on_progress: ProgressFn | None = None,
+        on_rows: Callable[[], None] | None = None,
     ) -> RunReport:
-        """Score the file as last scanned: what lacks results, or everything when forced."""
+        """Score the file as last scanned: what lacks results, or everything when forced.
+        `on_rows` is called whenever results came in, while the run goes on."""
         started = time.perf_counter()
         path = state.path
         if state.scan.syntax_error is not None or not self.trusted:
@@ -158,7 +172,7 @@ class ScoringService:
         if worker_called:
             state.running = True
             try:
-                await self._score_with_worker(state, need, trace_ids, missing, on_progress)
+                await self._score_with_worker(state, need, trace_ids, missing, on_progress, on_rows)
             finally:
                 state.running = False
         for scorer in wanted:
@@ -176,12 +190,14 @@ class ScoringService:
         trace_ids: list[str],
         missing: set[str],
         on_progress: ProgressFn | None,
+        on_rows: Callable[[], None] | None,
     ) -> None:
         for scorer in need:
             state.failures.pop(scorer.name, None)
             state.failed_versions.pop(scorer.name, None)
         remaining = list(need)
         saving: list[asyncio.Future[None]] = []
+        answered: dict[str, set[str]] = {}  # per scorer, the traces it sent rows for
         # A scorer that hangs or kills the worker costs that scorer only: what finished before
         # it is kept, and the scorers after it run again on a fresh worker.
         try:
@@ -190,14 +206,24 @@ class ScoringService:
                 running = {s.name: s for s in remaining}
 
                 def keep(
-                    message: ScorerDone,
+                    message: ScorerRows | ScorerDone,
                     running: dict[str, ScorerDef] = running,
                     finished: set[str] = finished,
                 ) -> None:
                     scorer = running.get(message["scorer"])
-                    if scorer is not None:
-                        saving.append(asyncio.ensure_future(self._keep(scorer, message, missing)))
+                    if scorer is None:
+                        return
+                    done = message["kind"] == "scorerDone"
+                    seen = answered.setdefault(scorer.name, set())
+                    seen.update(row["traceId"] for row in message["rows"])
+                    # Done, a trace asked about that got no row at all abstained (None).
+                    kept = self._keep(scorer, message["rows"], missing - seen if done else set())
+                    saving.append(asyncio.ensure_future(kept))
+                    if done:
                         finished.add(scorer.name)
+                    if on_rows is not None:
+                        # Once these rows are in memory: _keep puts them there before it awaits.
+                        saving[-1].add_done_callback(lambda _: on_rows())
 
                 request: ScoreRequest = {
                     "id": 0,
@@ -208,6 +234,8 @@ class ScoringService:
                     "scorers": [s.name for s in remaining],
                     "runId": self.trace_set.run_id,
                     "traceIds": None if len(missing) == len(trace_ids) else sorted(missing),
+                    "maxWorkers": self.max_workers,
+                    "judgeCache": self.judge_cache,
                 }
                 try:
                     answer = await self.worker.request(request, self.timeout, on_progress, keep)
@@ -238,9 +266,10 @@ class ScoringService:
             # Kept even when the run is cancelled: what finished is worth its store write.
             await asyncio.shield(asyncio.gather(*saving))
 
-    async def _keep(self, scorer: ScorerDef, message: ScorerDone, missing: set[str]) -> None:
+    async def _keep(self, scorer: ScorerDef, rows: list[ResultRow], missing: set[str]) -> None:
+        """Keep these rows; a trace of `missing` without any has no result (None abstains)."""
         by_trace: Rows = {}
-        for row in message["rows"]:
+        for row in rows:
             by_trace.setdefault(row["traceId"], []).append(dict(row))
         for trace_id in missing:
             by_trace.setdefault(trace_id, [])

@@ -12,6 +12,7 @@ import collections
 import contextlib
 import itertools
 import os
+import re
 import shutil
 import signal
 import sys
@@ -26,6 +27,7 @@ from scorelens.worker.messages import (
     FinalAnswer,
     Progress,
     ScorerDone,
+    ScorerRows,
     WorkRequest,
     decode_answer,
     encode,
@@ -33,7 +35,7 @@ from scorelens.worker.messages import (
 
 LogFn = Callable[[str], None]
 ProgressFn = Callable[[Progress], None]
-ScorerDoneFn = Callable[[ScorerDone], None]
+RowsFn = Callable[[ScorerRows | ScorerDone], None]
 
 _STREAM_LIMIT = 256 * 1024 * 1024  # answers for 10,000 traces are one long line
 # What user code prints reaches the editor's log, within limits: a scorer printing a megabyte
@@ -45,6 +47,7 @@ MAX_LINES_PER_REQUEST = 500
 # pipe open forever, and that must not stall the server.
 _DRAIN_AFTER_EXIT_S = 0.5
 _EXIT_GRACE_S = 5.0
+_CRASHED_THREAD = re.compile(r"^Current thread 0x([0-9a-f]+)")
 
 
 class WorkerError(Exception):
@@ -52,9 +55,9 @@ class WorkerError(Exception):
 
 
 class WorkerTimeout(WorkerError):
-    def __init__(self, seconds: float, scorer: str | None, trace_id: str | None = None) -> None:
+    def __init__(self, seconds: float, scorer: str | None, traces: str | None = None) -> None:
         what = f"scorer '{scorer}'" if scorer else "the worker"
-        on = f" on trace {trace_id}" if scorer and trace_id else ""
+        on = f" on {traces}" if scorer and traces else ""
         super().__init__(f"{what} ran past the {seconds:g} s timeout{on} and was stopped")
         self.scorer = scorer
 
@@ -65,11 +68,11 @@ class WorkerCrashed(WorkerError):
         returncode: int | None,
         scorer: str | None,
         output: list[str],
-        trace_id: str | None = None,
+        traces: str | None = None,
     ) -> None:
         where = ""
-        if scorer and trace_id:
-            where = f" while scorer '{scorer}' was scoring trace {trace_id}"
+        if scorer and traces:
+            where = f" while scorer '{scorer}' was scoring {traces}"
         elif scorer:
             where = f" while running scorer '{scorer}'"
         last = f": {output[-1]}" if output else ""
@@ -105,6 +108,8 @@ class WorkerClient:
         self._lock = asyncio.Lock()
         self._ids = itertools.count(1)
         self._home: str | None = None
+        self._in_crash_dump = False
+        self._crashed_thread: int | None = None
 
     def _private_folder(self) -> str:
         # The worker starts here, not in the workspace: a workspace module must not shadow one
@@ -148,9 +153,17 @@ class WorkerClient:
             if text.startswith("worker:"):
                 self.log(text)  # our own bookkeeping, one short line per request
                 continue
+            # A crash dump (faulthandler): it names the crashing thread, and what user code
+            # said before it is the better last word in the crash message.
+            if text.startswith("Fatal Python error"):
+                self._in_crash_dump = True
+            crashed = _CRASHED_THREAD.match(text)
+            if crashed:
+                self._crashed_thread = int(crashed[1], 16)
             if len(text) > MAX_LINE_CHARS:
                 text = f"{text[:MAX_LINE_CHARS]} … [{len(text) - MAX_LINE_CHARS:,} characters cut]"
-            self._output.append(text[:500])
+            if not self._in_crash_dump:
+                self._output.append(text[:500])
             if self._output_left <= 0 or self._lines_left <= 0:
                 self._output_cut += len(line)
                 continue
@@ -169,6 +182,8 @@ class WorkerClient:
         self._output_left = MAX_OUTPUT_PER_REQUEST
         self._lines_left = MAX_LINES_PER_REQUEST
         self._output_cut = 0
+        self._in_crash_dump = False
+        self._crashed_thread = None
         if self._home is not None:
             current.clear(self._current_path())
 
@@ -178,7 +193,18 @@ class WorkerClient:
             self._output_cut = 0
 
     def _where(self) -> tuple[str | None, str | None]:
-        return current.read(self._current_path()) if self._home is not None else (None, None)
+        """The scorer the worker was on, and which of its traces: the one whose thread the
+        crash dump names, else those in flight (a scorer runs several traces at once)."""
+        if self._home is None:
+            return None, None
+        scorer, in_flight = current.read(self._current_path())
+        if self._crashed_thread in in_flight:
+            return scorer, f"trace {in_flight[self._crashed_thread]}"
+        traces = sorted(in_flight.values())
+        if len(traces) <= 1:
+            return scorer, f"trace {traces[0]}" if traces else None
+        shown = ", ".join(traces[:3]) + (", …" if len(traces) > 3 else "")
+        return scorer, f"traces {shown} (scored at once)"
 
     async def _next_line(self, process: asyncio.subprocess.Process, timeout: float) -> bytes:
         """The worker's next line; b"" once it has exited; TimeoutError when silent too long."""
@@ -205,12 +231,13 @@ class WorkerClient:
         message: WorkRequest,
         timeout: float,
         on_progress: ProgressFn | None = None,
-        on_scorer_done: ScorerDoneFn | None = None,
+        on_rows: RowsFn | None = None,
     ) -> FinalAnswer:
         """Send `message` (under an id of ours) and return the worker's answer to it.
 
-        Progress messages go to `on_progress`; each scorer's results, as soon as that scorer is
-        done, to `on_scorer_done`, so they are kept even if a later scorer hangs or crashes.
+        Progress messages go to `on_progress`; each scorer's results, as they come in and when
+        that scorer is done, to `on_rows`, so they are kept even if a later scorer hangs or
+        crashes.
         """
         async with self._lock:
             process = await self._ensure_started()
@@ -231,20 +258,21 @@ class WorkerClient:
                     try:
                         line = await self._next_line(process, timeout)
                     except asyncio.TimeoutError:
-                        noted_scorer, trace_id = self._where()
+                        noted_scorer, traces = self._where()
                         await self._kill(process)
-                        raise WorkerTimeout(timeout, scorer or noted_scorer, trace_id) from None
+                        raise WorkerTimeout(timeout, scorer or noted_scorer, traces) from None
                     if not line:
-                        noted_scorer, trace_id = self._where()
-                        # Its output closed: let it finish exiting, so its own code is reported.
+                        # Its output closed: let it finish exiting, so its own code is reported,
+                        # and its crash dump is read, which names the crashing thread.
                         with contextlib.suppress(asyncio.TimeoutError):
                             await asyncio.wait_for(process.wait(), _EXIT_GRACE_S)
                         await self._reap(process)
+                        noted_scorer, traces = self._where()
                         raise WorkerCrashed(
                             process.returncode,
                             scorer or noted_scorer,
                             list(self._output),
-                            trace_id,
+                            traces,
                         )
                     try:
                         answer = decode_answer(line)
@@ -258,9 +286,9 @@ class WorkerClient:
                         if on_progress is not None:
                             on_progress(answer)
                         continue
-                    if answer["kind"] == "scorerDone":
-                        if on_scorer_done is not None:
-                            on_scorer_done(answer)
+                    if answer["kind"] == "scorerRows" or answer["kind"] == "scorerDone":
+                        if on_rows is not None:
+                            on_rows(answer)
                         continue
                     return answer
             except asyncio.CancelledError:

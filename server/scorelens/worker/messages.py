@@ -10,6 +10,8 @@ message of an unknown kind, or one lacking a field its kind requires, is refused
 import json
 from typing import Any, Literal, TypedDict, cast
 
+from scorelens.judging import JudgeCallData
+
 # -- server -> worker -------------------------------------------------------------------------
 
 
@@ -22,6 +24,8 @@ class ScoreRequest(TypedDict):
     scorers: list[str] | None  # scorer names; None for every scorer in the file
     runId: str | None  # the trace set; None for every trace in the store
     traceIds: list[str] | None  # only these traces (the rest are cached); None for all
+    maxWorkers: int | None  # traces scored at once; None: SCORELENS_MAX_WORKERS, else 10
+    judgeCache: bool  # answer a scorer's model calls from the store's judge-call cache
 
 
 class GenerateRequest(TypedDict):
@@ -86,10 +90,22 @@ class ResultRow(TypedDict):
     errorKind: str | None  # exception | parameter | return_type | feedback
     errorLine: int | None
     durationMs: float
+    judge: list[JudgeCallData]  # the scorer's model calls on this trace (on its first row)
+
+
+class ScorerRows(TypedDict):
+    """Some of a scorer's results while it still runs (every 0.5 s); its `ScorerDone` brings
+    the rest."""
+
+    id: int
+    kind: Literal["scorerRows"]
+    scorer: str
+    rows: list[ResultRow]
 
 
 class ScorerDone(TypedDict):
-    """One scorer's results, sent as soon as it finished; the final `Scored` follows."""
+    """The rest of one scorer's results, sent as soon as it finished; `Scored` ends the
+    request."""
 
     id: int
     kind: Literal["scorerDone"]
@@ -124,7 +140,7 @@ class Failed(TypedDict):
 
 # What ends a request, and what comes before its end.
 FinalAnswer = Scored | Generated | Warmed | Failed
-Answer = Progress | ScorerDone | FinalAnswer
+Answer = Progress | ScorerRows | ScorerDone | FinalAnswer
 
 _REQUEST_KINDS: dict[str, Any] = {
     "score": ScoreRequest,
@@ -134,6 +150,7 @@ _REQUEST_KINDS: dict[str, Any] = {
 }
 _ANSWER_KINDS: dict[str, Any] = {
     "progress": Progress,
+    "scorerRows": ScorerRows,
     "scorerDone": ScorerDone,
     "scored": Scored,
     "generated": Generated,

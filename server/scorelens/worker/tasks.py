@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 import os
+import threading
 import time
 import traceback
 from collections.abc import Callable
 
 import scorelens
 from scorelens.datasets import load_dataset
-from scorelens.entities import AssessmentError, Feedback
+from scorelens.entities import AssessmentError, Feedback, Trace
 from scorelens.entities.assessment import describe_exception
 from scorelens.genai.evaluation import generate_traces
+from scorelens.genai.scorer_pool import Row, RowResult, max_workers, score_rows
 from scorelens.genai.scorer_runs import (
     ERROR_KIND_EXCEPTION,
     SCORER_ERROR,
@@ -19,6 +22,7 @@ from scorelens.genai.scorer_runs import (
     Verdict,
     scorer_traces_dropped,
 )
+from scorelens.judging import JudgeCache, JudgeCallData
 from scorelens.store.trace_cache import TraceCache
 from scorelens.tracing.serialize import to_jsonable
 from scorelens.user_modules import find_scorers, load_app
@@ -33,6 +37,7 @@ from scorelens.worker.messages import (
     Scored,
     ScorerDone,
     ScoreRequest,
+    ScorerRows,
     Warmed,
     WarmRequest,
     WorkRequest,
@@ -45,6 +50,7 @@ from scorelens.worker.user_code import (
 )
 
 _PROGRESS_INTERVAL_S = 0.1
+_PARTIAL_ROWS_INTERVAL_S = 0.5
 
 
 class Cancelled(Exception):
@@ -62,6 +68,7 @@ class Tasks:
         self.is_cancelled = is_cancelled
         self.current = current or CurrentWork(None)
         self.traces = TraceCache()
+        self._note_lock = threading.Lock()
         install_mlflow_aliases()
 
     def handle(self, request: WorkRequest) -> FinalAnswer:
@@ -93,49 +100,56 @@ class Tasks:
         names = request["scorers"]
         if names is None:
             names = [*by_name, *(n for n in found.broken if n not in by_name)]
-        last_report = time.monotonic()
+        workers = max_workers(request["maxWorkers"])
+        cache = JudgeCache(request["store"]) if request["judgeCache"] else None
+        rows_in = [Row(t.inputs, t.outputs, t.info.expectations, t) for t in traces]
         for name in names:
             scorer = by_name.get(name)
             broken = found.broken.get(name)
             if scorer is None and broken is None:
                 continue
-            prepared = PreparedScorer(scorer) if scorer is not None else None
-            unmade = _not_constructed(name, *broken) if broken is not None else None
-            self._progress(request["id"], 0, len(traces), name)
-            rows: list[ResultRow] = []
             began = time.perf_counter()
-            with scorer_traces_dropped():
-                for done, trace in enumerate(traces, start=1):
-                    if self.is_cancelled(request["id"]):
-                        answer["cancelled"] = True
-                        return answer
-                    self.current.set(name, trace.trace_id)
-                    started = time.perf_counter()
-                    if prepared is not None:
-                        verdicts = prepared.score(
-                            trace.inputs, trace.outputs, trace.info.expectations, trace
-                        )
-                    else:
-                        assert unmade is not None
-                        verdicts = [unmade]
-                    elapsed_ms = (time.perf_counter() - started) * 1000
-                    rows.extend(
-                        _row(trace.trace_id, v, elapsed_ms, request["file"]) for v in verdicts
+            run = _ScorerRun(self, request, name, len(traces))
+            if scorer is not None:
+                with scorer_traces_dropped():
+                    results = score_rows(
+                        PreparedScorer(scorer),
+                        rows_in,
+                        workers=workers,
+                        judge_cache=cache,
+                        on_start=functools.partial(self._note, name, traces),
+                        on_done=functools.partial(run.add, traces),
+                        stopped=functools.partial(self.is_cancelled, request["id"]),
                     )
-                    if time.monotonic() - last_report > _PROGRESS_INTERVAL_S:
-                        self._progress(request["id"], done, len(traces), name)
-                        last_report = time.monotonic()
+                if any(r is None for r in results):
+                    run.flush()  # what finished is worth keeping: a newer run may want it
+                    answer["cancelled"] = True
+                    return answer
+            else:
+                assert broken is not None
+                unmade = _not_constructed(name, *broken)
+                for index in range(len(traces)):
+                    run.add(traces, index, RowResult([unmade], [], 0.0))
             # Sent as soon as it is done: kept even if a later scorer of the file hangs or crashes.
             finished: ScorerDone = {
                 "id": request["id"],
                 "kind": "scorerDone",
                 "scorer": name,
-                "rows": rows,
+                "rows": run.take(),
                 "durationMs": (time.perf_counter() - began) * 1000,
             }
             self.emit(finished)
-        self.current.set(None, None)
+        self.current.clear()
         return answer
+
+    def _note(self, scorer: str, traces: list[Trace], index: int) -> None:
+        # Rows start in several threads: one note at a time, so the bytes are never mixed.
+        with self._note_lock:
+            self.current.begin(scorer, traces[index].trace_id)
+
+    def _noted_done(self, trace_id: str) -> None:
+        with self._note_lock:
+            self.current.end(trace_id)
 
     def warm(self, request: WarmRequest) -> Warmed:
         traces = self.traces.get(request["store"], request["runId"])
@@ -150,7 +164,7 @@ class Tasks:
         def progress(done: int, total: int) -> None:
             if self.is_cancelled(request["id"]):
                 raise Cancelled()
-            self._progress(request["id"], done, total, None)
+            self.progress(request["id"], done, total, None)
 
         generated = generate_traces(data, app, on_progress=progress)
         return {
@@ -161,7 +175,7 @@ class Tasks:
             "failed": len(generated.failed),
         }
 
-    def _progress(self, request_id: int, done: int, total: int, scorer: str | None) -> None:
+    def progress(self, request_id: int, done: int, total: int, scorer: str | None) -> None:
         message: Progress = {
             "id": request_id,
             "kind": "progress",
@@ -172,7 +186,63 @@ class Tasks:
         self.emit(message)
 
 
-def _row(trace_id: str, verdict: Verdict, elapsed_ms: float, path: str) -> ResultRow:
+class _ScorerRun:
+    """One scorer's rows as they finish: progress every 0.1 s, and the rows so far every 0.5 s
+    (`scorerRows`), so the editor shows figures while a slow scorer (one that calls a model)
+    is still running."""
+
+    def __init__(self, tasks: Tasks, request: ScoreRequest, scorer: str, total: int) -> None:
+        self.tasks = tasks
+        self.request = request
+        self.scorer = scorer
+        self.total = total
+        self.done = 0
+        self.pending: list[ResultRow] = []
+        self.sent: list[ResultRow] = []
+        self.last_progress = self.last_rows = time.monotonic()
+        tasks.progress(request["id"], 0, total, scorer)
+
+    def add(self, traces: list[Trace], index: int, result: RowResult) -> None:
+        trace = traces[index]
+        self.tasks._noted_done(trace.trace_id)
+        calls = [c.to_dict() for c in result.judge_calls]
+        for position, verdict in enumerate(result.verdicts):
+            # A trace's model calls go with its first row: once per (scorer, trace).
+            judge = calls if position == 0 else []
+            self.pending.append(
+                _row(trace.trace_id, verdict, result.elapsed_ms, self.request["file"], judge)
+            )
+        self.done += 1
+        now = time.monotonic()
+        if now - self.last_progress > _PROGRESS_INTERVAL_S:
+            self.tasks.progress(self.request["id"], self.done, self.total, self.scorer)
+            self.last_progress = now
+        if now - self.last_rows > _PARTIAL_ROWS_INTERVAL_S:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        partial: ScorerRows = {
+            "id": self.request["id"],
+            "kind": "scorerRows",
+            "scorer": self.scorer,
+            "rows": self.pending,
+        }
+        self.tasks.emit(partial)
+        self.sent.extend(self.pending)
+        self.pending = []
+        self.last_rows = time.monotonic()
+
+    def take(self) -> list[ResultRow]:
+        """The rows not yet sent as partial results."""
+        rows, self.pending = self.pending, []
+        return rows
+
+
+def _row(
+    trace_id: str, verdict: Verdict, elapsed_ms: float, path: str, judge: list[JudgeCallData]
+) -> ResultRow:
     feedback = verdict.feedback
     value, _ = to_jsonable(feedback.value)
     stack = feedback.error.stack_trace if feedback.error is not None else None
@@ -185,6 +255,7 @@ def _row(trace_id: str, verdict: Verdict, elapsed_ms: float, path: str) -> Resul
         "errorKind": verdict.error_kind,
         "errorLine": line_in_file(stack, path),
         "durationMs": round(elapsed_ms, 3),
+        "judge": judge,
     }
 
 
