@@ -28,6 +28,25 @@ export interface Aggregate {
 
 export type ScorerState = "unscored" | "scored" | "error" | "running" | "untrusted";
 
+// The model calls a scorer version made on the active traces.
+export interface JudgeUsage {
+  calls: number;
+  newCalls: number; // not answered from the judge-call cache: requests that reached the model
+  tokens: number; // input and output
+  costUsd: number | null; // null: a model without a known price
+}
+
+// A model call a scorer made on one trace.
+export interface JudgeCallData {
+  model: string;
+  inputTokens: number | null;
+  outputTokens: number | null;
+  latencyMs: number;
+  cached: boolean; // answered from the judge-call cache: no request was made
+  prompt: string;
+  reply: string;
+}
+
 export interface ScorerSummary {
   uri: string;
   name: string;
@@ -42,6 +61,7 @@ export interface ScorerSummary {
   aggregates: Aggregate[];
   message: string | null;
   stale: boolean;
+  judge: JudgeUsage | null; // null: the scorer called no model
 }
 
 export interface ScorerRef {
@@ -242,6 +262,29 @@ export interface ClearResultsResult {
   cleared: number;
 }
 
+export interface ClearJudgeCacheResult {
+  cleared: number; // cached model answers forgotten
+}
+
+export interface TraceResultsParams {
+  traceId: string;
+}
+
+// What one scorer said about one trace, with the model calls it made for it.
+export interface ScorerResult {
+  uri: string;
+  name: string;
+  value: unknown;
+  rationale: string | null;
+  error: string | null;
+  durationMs: number | null;
+  judge: JudgeCallData[];
+}
+
+export interface TraceResultsResult {
+  results: ScorerResult[]; // every scorer of the workspace with a result for the trace
+}
+
 export const requests = {
   listRuns: new RequestType<NoParams, ListRunsResult, void>("scorelens/listRuns"),
   listApps: new RequestType<NoParams, ListAppsResult, void>("scorelens/listApps"),
@@ -253,16 +296,25 @@ export const requests = {
   resultRows: new RequestType<ResultRowsParams, ResultRowsResult, void>("scorelens/resultRows"),
   getTrace: new RequestType<GetTraceParams, GetTraceResult, void>("scorelens/getTrace"),
   clearResults: new RequestType<NoParams, ClearResultsResult, void>("scorelens/clearResults"),
+  clearJudgeCache: new RequestType<NoParams, ClearJudgeCacheResult, void>(
+    "scorelens/clearJudgeCache",
+  ),
+  traceResults: new RequestType<TraceResultsParams, TraceResultsResult, void>(
+    "scorelens/traceResults",
+  ),
 } as const;
 
 // -- notifications (server -> client) -----------------------------------------------------------
 
-// One scoring run of one file ended: the scorers whose figures it changed.
+// A scoring run of one file changed figures. When it ends: the scorers whose figures it
+// changed. While a run lasts past 1 s, every 0.5 s as results come in: every scorer of the
+// file, the running ones with their figures so far.
 export interface ScoresChangedParams {
   uri: string;
   changed: ScorerSummary[];
   durationMs: number;
   workerCalled: boolean;
+  running: boolean; // the run goes on: these are figures so far
 }
 
 // The server's state or the active trace set changed (also after Clear Results).

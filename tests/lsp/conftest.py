@@ -84,10 +84,11 @@ class Session:
         return uri
 
     async def save(self, name: str, text: str, version: int = 2) -> Any:
-        """Write the file as the editor would, send didChange and didSave, return scoresChanged."""
+        """Write the file as the editor would, send didChange and didSave; return the run's
+        final scoresChanged (a long run sends its figures so far before it)."""
         uri = self.uri(name)
         (self.root / name).write_text(text)
-        waiting = self.expect()
+        seen = len(self.received[protocol.scores_changed])
         self.client.text_document_did_change(
             types.DidChangeTextDocumentParams(
                 text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
@@ -97,7 +98,17 @@ class Session:
         self.client.text_document_did_save(
             types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
         )
-        return await self.notified(waiting)
+        return await self.final_scores(seen)
+
+    async def final_scores(self, seen: int, timeout: float = 60) -> Any:
+        """The first scoresChanged, after the `seen` first ones, that ends a run."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while asyncio.get_running_loop().time() < deadline:
+            for notice in self.received[protocol.scores_changed][seen:]:
+                if not notice["running"]:
+                    return notice
+            await asyncio.sleep(0.02)
+        raise AssertionError(f"no run ended within {timeout} s")
 
     async def lenses(self, name: str) -> list[str]:
         found = await self.client.text_document_code_lens_async(

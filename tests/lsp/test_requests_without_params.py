@@ -22,6 +22,7 @@ NEEDS_PARAMS = {
     protocol.select_trace_set: ("runId",),
     protocol.generate_traces: ("app", "dataset"),
     protocol.get_trace: ("traceId",),
+    protocol.trace_results: ("traceId",),
 }
 
 

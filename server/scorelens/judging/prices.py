@@ -34,10 +34,16 @@ BUILT_IN: dict[str, tuple[float, float]] = {
 
 
 class PriceTable:
-    def __init__(self, overrides: Mapping[str, Any] | None = None) -> None:
+    def __init__(self, overrides: Mapping[str, Any] | None = None, *, env: bool = True) -> None:
         self.prices = dict(BUILT_IN)
-        self.prices.update(_read(_from_env()))
+        if env:
+            self.prices.update(_read(_from_env()))
         self.prices.update(_read(overrides or {}))
+
+    @classmethod
+    def built_in(cls) -> PriceTable:
+        """The built-in prices alone, whatever SCORELENS_JUDGE_PRICES says."""
+        return cls(env=False)
 
     def price_of(self, model: str) -> tuple[float, float] | None:
         if model in self.prices:

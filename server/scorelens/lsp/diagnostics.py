@@ -47,6 +47,9 @@ def for_file(
     return out
 
 
+_RATE_LIMITED = "RateLimitError"  # the openai SDK's exception for a 429 it gave up retrying
+
+
 def _for_scorer(
     scorer: ScorerDef, state: FileState, rows: Rows, trace_ids: list[str]
 ) -> list[types.Diagnostic]:
@@ -84,11 +87,16 @@ def _for_scorer(
             break
     total = len(trace_ids)
     for key, failing in groups.items():
-        out.append(
-            _error(
-                key[0],
-                f"{first_message[key]} — fails on {len(failing)} of {total} traces "
-                f"(e.g. {failing[0]})",
+        if key[1] == _RATE_LIMITED:
+            # Said once for the run, in the model's terms, not once per trace.
+            text = (
+                f"rate limited: {len(failing):,} of {total:,} traces (the model kept answering "
+                f"429 through the openai SDK's retries; e.g. {failing[0]})"
             )
-        )
+        else:
+            text = (
+                f"{first_message[key]} — fails on {len(failing)} of {total} traces "
+                f"(e.g. {failing[0]})"
+            )
+        out.append(_error(key[0], text))
     return out

@@ -7,17 +7,19 @@ memoised in the results cache on the rows they come from.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from typing import Any
 
 from pygls.uris import from_fs_path
 
+from scorelens.judging import JudgeCallData, PriceTable
 from scorelens.lsp import summaries
 from scorelens.lsp.discovery import ScorerDef
-from scorelens.lsp.protocol import Aggregate, ScorerState, ScorerSummary
+from scorelens.lsp.protocol import Aggregate, JudgeUsage, ScorerState, ScorerSummary
 from scorelens.lsp.results_cache import ResultsCache
 from scorelens.lsp.workspace_files import FileState
 
-Figures = tuple[int, int, "int | None", "int | None", list[Aggregate]]
+Figures = tuple[int, int, "int | None", "int | None", list[Aggregate], "JudgeUsage | None"]
 
 
 def version_key(workspace: str, path: str, name: str) -> str:
@@ -34,10 +36,12 @@ def summary(
     *,
     previous_hash: str | None,
     trusted: bool,
+    prices: PriceTable,
     dirty: bool = False,
     uri: str | None = None,
 ) -> ScorerSummary:
     key = (
+        id(prices),
         "figures",
         scorer.source_hash,
         results.version_of(scorer.source_hash),
@@ -47,8 +51,8 @@ def summary(
         scorer.name,
         scorer.aggregations,
     )
-    scored, errors, passed, failed, aggregates = results.memo(
-        key, lambda: _figures(results, scorer, trace_ids, previous_hash)
+    scored, errors, passed, failed, aggregates, judge = results.memo(
+        key, lambda: _figures(results, scorer, trace_ids, previous_hash, prices)
     )
     message = state.failures.get(scorer.name)
     if state.import_error is not None:
@@ -82,11 +86,16 @@ def summary(
         ],
         "message": message,
         "stale": dirty,
+        "judge": None if judge is None else {**judge},
     }
 
 
 def _figures(
-    results: ResultsCache, scorer: ScorerDef, trace_ids: list[str], previous_hash: str | None
+    results: ResultsCache,
+    scorer: ScorerDef,
+    trace_ids: list[str],
+    previous_hash: str | None,
+    prices: PriceTable,
 ) -> Figures:
     rows = results.rows(scorer.source_hash)
     scored_ids = [t for t in trace_ids if t in rows]
@@ -101,7 +110,24 @@ def _figures(
     names = list(scorer.aggregations) or ["mean"]
     aggregates = summaries.aggregates(current, previous, names)
     passed, failed = summaries.pass_fail(current)
-    return len(scored_ids), errors, passed, failed, aggregates
+    judge = judge_usage(
+        (c for t in scored_ids for r in rows[t] for c in r.get("judge", ())), prices
+    )
+    return len(scored_ids), errors, passed, failed, aggregates, judge
+
+
+def judge_usage(calls: Iterable[JudgeCallData], prices: PriceTable) -> JudgeUsage | None:
+    """What the calls add up to; None when there were none."""
+    count = new = tokens = 0
+    priced: list[tuple[str, int | None, int | None]] = []
+    for call in calls:
+        count += 1
+        new += not call["cached"]
+        tokens += (call["inputTokens"] or 0) + (call["outputTokens"] or 0)
+        priced.append((call["model"], call["inputTokens"], call["outputTokens"]))
+    if count == 0:
+        return None
+    return {"calls": count, "newCalls": new, "tokens": tokens, "costUsd": prices.cost(priced)}
 
 
 def shown(summary: ScorerSummary | None) -> Any:

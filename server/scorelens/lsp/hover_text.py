@@ -6,12 +6,16 @@ import statistics
 from typing import Any
 
 from scorelens.lsp.discovery import ScorerDef
+from scorelens.lsp.lenses import judge_text
+from scorelens.lsp.protocol import JudgeUsage
 from scorelens.lsp.summaries import Rows, buckets, format_number, primary_rows
 
 _BAR = "█"
 
 
-def markdown(scorer: ScorerDef, rows: Rows, trace_ids: list[str]) -> str:
+def markdown(
+    scorer: ScorerDef, rows: Rows, trace_ids: list[str], judge: JudgeUsage | None = None
+) -> str:
     scored = [(t, primary_rows(rows[t], scorer.name)) for t in trace_ids if rows.get(t)]
     if not scored:
         return f"**{scorer.name}**: not scored yet on the {len(trace_ids)} active traces."
@@ -23,6 +27,8 @@ def markdown(scorer: ScorerDef, rows: Rows, trace_ids: list[str]) -> str:
         lines += ["", f"**Errors** ({len(bad)}):"]
         for trace_id, row in bad[:3]:
             lines.append(f"- `{trace_id}`: {row['error']}")
+    if judge is not None:
+        lines += ["", f"**Model calls**: {judge_text(judge)}"]
     timed = [(row.get("durationMs", 0.0), t) for t, rs in scored for row in rs[:1]]
     if timed:
         slowest_ms, slowest_id = max(timed)

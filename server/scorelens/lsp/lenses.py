@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
+
 from lsprotocol import types
 
 from scorelens.genai.verdicts import pass_count
 from scorelens.lsp.discovery import ScorerDef
-from scorelens.lsp.protocol import ScorerSummary
+from scorelens.lsp.protocol import JudgeUsage, ScorerSummary
 from scorelens.lsp.summaries import format_delta, format_number
 
 # Client-side commands (never listed in the palette), so they cannot collide with user commands.
@@ -22,7 +24,7 @@ def title(summary: ScorerSummary) -> str:
     if state == "untrusted":
         return f"{name} · ScoreLens is off: this workspace is not trusted"
     if state == "running":
-        return f"{name} · scoring {total} traces…"
+        return _running(summary)
     if summary["message"] is not None:
         return f"{name} · ⚠ {summary['message']}"
     if state == "unscored":
@@ -49,8 +51,52 @@ def title(summary: ScorerSummary) -> str:
         else f"{summary['scored']}/{total} traces"
     )
     parts.append(f"{summary['errors']} error{'s' if summary['errors'] != 1 else ''}")
+    if summary["judge"] is not None:
+        parts.append(judge_text(summary["judge"]))
     text = " · ".join(parts)
     return text + " · (saved version)" if summary["stale"] else text
+
+
+def _running(summary: ScorerSummary) -> str:
+    """While a run lasts: how far it is, and the figures so far once there are some."""
+    name, scored, total = summary["name"], summary["scored"], summary["total"]
+    if not scored:
+        return f"{name} · scoring {total:,} traces…"
+    parts = [name, f"scoring {scored:,}/{total:,}"]
+    if summary["passed"] is not None and summary["failed"] is not None:
+        parts.append(f"{pass_count(summary['passed'], summary['failed'])} so far")
+    elif summary["aggregates"]:
+        first = summary["aggregates"][0]
+        parts.append(f"{first['name']} so far {format_number(first['value'])}")
+    return " · ".join(parts)
+
+
+def judge_text(usage: JudgeUsage) -> str:
+    """`1,000 judge calls (12 new) · 183k tokens · $0.04`: the cost only when it is known."""
+    calls = usage["calls"]
+    parts = [
+        f"{calls:,} judge call{'s' if calls != 1 else ''} ({usage['newCalls']:,} new)",
+        f"{format_tokens(usage['tokens'])} tokens",
+    ]
+    if usage["costUsd"] is not None:
+        parts.append(format_dollars(usage["costUsd"]))
+    return " · ".join(parts)
+
+
+def format_tokens(tokens: int) -> str:
+    if tokens < 1_000:
+        return str(tokens)
+    if tokens < 1_000_000:
+        return f"{tokens / 1_000:.3g}k"
+    return f"{tokens / 1_000_000:.3g}M"
+
+
+def format_dollars(amount: float) -> str:
+    # Cents for most runs; a cheap run still shows what it cost rather than $0.00.
+    if amount == 0 or amount >= 0.01:
+        return f"${amount:,.2f}"
+    digits = 1 - math.floor(math.log10(amount))  # two significant digits, never 5.3e-05
+    return f"${amount:.{digits}f}".rstrip("0")
 
 
 def _previous_passes(summary: ScorerSummary, judged: int) -> float | None:

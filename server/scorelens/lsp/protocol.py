@@ -17,6 +17,8 @@ from typing import Any, Generic, Literal, TypedDict, TypeVar
 
 from typing_extensions import NotRequired
 
+from scorelens.judging import JudgeCallData
+
 P = TypeVar("P")
 R = TypeVar("R")
 
@@ -63,6 +65,15 @@ class Aggregate(TypedDict):
 ScorerState = Literal["unscored", "scored", "error", "running", "untrusted"]
 
 
+class JudgeUsage(TypedDict):
+    """The model calls a scorer version made on the active traces (see scorelens.judging)."""
+
+    calls: int
+    newCalls: int  # not answered from the judge-call cache: requests that reached the model
+    tokens: int  # input and output
+    costUsd: float | None  # None: a model without a known price
+
+
 class ScorerSummary(TypedDict):
     uri: str
     name: str
@@ -77,6 +88,7 @@ class ScorerSummary(TypedDict):
     aggregates: list[Aggregate]
     message: str | None  # why the scorer has no figures (import error, timeout, crash)
     stale: bool  # the document has unsaved edits; figures are from the saved version
+    judge: JudgeUsage | None  # None: the scorer called no model
 
 
 class ScorerRef(TypedDict):
@@ -282,6 +294,30 @@ class ClearResultsResult(TypedDict):
     cleared: int
 
 
+class ClearJudgeCacheResult(TypedDict):
+    cleared: int  # cached model answers forgotten
+
+
+class TraceResultsParams(TypedDict):
+    traceId: str
+
+
+class ScorerResult(TypedDict):
+    """What one scorer said about one trace, with the model calls it made for it."""
+
+    uri: str
+    name: str
+    value: Any
+    rationale: str | None
+    error: str | None
+    durationMs: float | None
+    judge: list[JudgeCallData]
+
+
+class TraceResultsResult(TypedDict):
+    results: list[ScorerResult]  # every scorer of the workspace with a result for the trace
+
+
 list_runs = Request("scorelens/listRuns", NoParams, ListRunsResult)
 list_apps = Request("scorelens/listApps", NoParams, ListAppsResult)
 select_trace_set = Request("scorelens/selectTraceSet", SelectTraceSetParams, TraceSet)
@@ -290,17 +326,22 @@ generate_traces = Request("scorelens/generateTraces", GenerateTracesParams, Gene
 result_rows = Request("scorelens/resultRows", ResultRowsParams, ResultRowsResult)
 get_trace = Request("scorelens/getTrace", GetTraceParams, GetTraceResult)
 clear_results = Request("scorelens/clearResults", NoParams, ClearResultsResult)
+clear_judge_cache = Request("scorelens/clearJudgeCache", NoParams, ClearJudgeCacheResult)
+trace_results = Request("scorelens/traceResults", TraceResultsParams, TraceResultsResult)
 
 # -- notifications (server -> client) ---------------------------------------------------------
 
 
 class ScoresChangedParams(TypedDict):
-    """One scoring run of one file ended: the scorers whose figures it changed."""
+    """A scoring run of one file changed figures. When it ends: the scorers whose figures it
+    changed. While a run lasts past 1 s, every 0.5 s as results come in: every scorer of the
+    file, the running ones with their figures so far."""
 
     uri: str
     changed: list[ScorerSummary]
     durationMs: float
     workerCalled: bool
+    running: bool  # the run goes on: these are figures so far
 
 
 class StatusParams(TypedDict):
@@ -323,5 +364,7 @@ REQUESTS: tuple[Request[Any, Any], ...] = (
     result_rows,
     get_trace,
     clear_results,
+    clear_judge_cache,
+    trace_results,
 )
 NOTIFICATIONS: tuple[Notification[Any], ...] = (scores_changed, status)

@@ -47,11 +47,12 @@ class ResultsCache:
         for scorer_hash, rows in loaded.items():
             self._rows.setdefault(scorer_hash, rows)
 
-    async def keep(self, scorer_hash: str, by_trace: Rows) -> None:
-        """Add or replace these traces' rows of a version: in memory at once, then stored."""
+    def keep(self, scorer_hash: str, by_trace: Rows) -> asyncio.Future[None]:
+        """Add or replace these traces' rows of a version: in memory now, in the store by the
+        time the returned future is done."""
         self.rows(scorer_hash).update(by_trace)
         self._row_versions[scorer_hash] = self._row_versions.get(scorer_hash, 0) + 1
-        await asyncio.to_thread(self.store.save, scorer_hash, by_trace)
+        return asyncio.ensure_future(asyncio.to_thread(self.store.save, scorer_hash, by_trace))
 
     def version_of(self, scorer_hash: str | None) -> tuple[int, int]:
         """Changes whenever the rows of this version do: a key to memoise on."""

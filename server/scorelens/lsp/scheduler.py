@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 PROGRESS_DELAY_S = 0.2
+# A run longer than this shows its figures so far, at most this often.
+STREAM_AFTER_S = 1.0
+STREAM_EVERY_S = 0.5
 
 
 class Superseded(Exception):
@@ -119,10 +122,22 @@ class Scheduler:
             ls.send_status("running", f"scoring {os.path.basename(path)}")
             ls.refresh_lenses()  # the lenses say "scoring…" while it lasts
 
+        loop = asyncio.get_running_loop()
+        began = shown_at = loop.time()
+
+        def on_rows() -> None:
+            nonlocal shown_at
+            now = loop.time()
+            if now - began < STREAM_AFTER_S or now - shown_at < STREAM_EVERY_S:
+                return
+            shown_at = now
+            ls.refresh_lenses()  # `scoring 340/1,000 · mean so far 0.72`
+            ls.announce_so_far(state, (now - began) * 1000)
+
         task = asyncio.ensure_future(
             self.with_progress(
                 f"Scoring {os.path.basename(path)}",
-                lambda report: ls.service.run_file(state, names, force, report),
+                lambda report: ls.service.run_file(state, names, force, report, on_rows),
                 on_slow,
             )
         )

@@ -78,6 +78,7 @@ class ScoringService:
             self.trace_set.generation,
             previous_hash=self.previous_hash(state, scorer),
             trusted=self.trusted,
+            prices=self.prices,
             dirty=dirty,
             uri=uri,
         )
@@ -217,13 +218,12 @@ class ScoringService:
                     seen = answered.setdefault(scorer.name, set())
                     seen.update(row["traceId"] for row in message["rows"])
                     # Done, a trace asked about that got no row at all abstained (None).
-                    kept = self._keep(scorer, message["rows"], missing - seen if done else set())
-                    saving.append(asyncio.ensure_future(kept))
+                    abstained = missing - seen if done else set()
+                    saving.append(self._keep(scorer, message["rows"], abstained))
                     if done:
                         finished.add(scorer.name)
                     if on_rows is not None:
-                        # Once these rows are in memory: _keep puts them there before it awaits.
-                        saving[-1].add_done_callback(lambda _: on_rows())
+                        on_rows()  # the rows are in memory already; the store write follows
 
                 request: ScoreRequest = {
                     "id": 0,
@@ -266,11 +266,14 @@ class ScoringService:
             # Kept even when the run is cancelled: what finished is worth its store write.
             await asyncio.shield(asyncio.gather(*saving))
 
-    async def _keep(self, scorer: ScorerDef, rows: list[ResultRow], missing: set[str]) -> None:
-        """Keep these rows; a trace of `missing` without any has no result (None abstains)."""
+    def _keep(
+        self, scorer: ScorerDef, rows: list[ResultRow], abstained: set[str]
+    ) -> asyncio.Future[None]:
+        """Keep these rows (and no result for the traces that abstained); the future is done
+        once they are stored."""
         by_trace: Rows = {}
         for row in rows:
             by_trace.setdefault(row["traceId"], []).append(dict(row))
-        for trace_id in missing:
+        for trace_id in abstained:
             by_trace.setdefault(trace_id, [])
-        await self.results.keep(scorer.source_hash, by_trace)
+        return self.results.keep(scorer.source_hash, by_trace)

@@ -18,12 +18,14 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path
 
 import scorelens
+from scorelens.judging import PriceTable, judge_cache_enabled
 from scorelens.lsp import diagnostics, protocol
 from scorelens.lsp.rpc import AnsweredRequestError, ScoreLensProtocol
 from scorelens.lsp.scheduler import Scheduler
 from scorelens.lsp.scoring import RunReport, ScoringService
 from scorelens.lsp.settings import Settings
 from scorelens.lsp.worker_client import WorkerClient
+from scorelens.lsp.workspace_files import FileState
 
 P = TypeVar("P")
 R = TypeVar("R")
@@ -58,8 +60,20 @@ class ScoreLensServer(LanguageServer):
             self.settings.scorer_timeout_seconds,
         )
         service.trusted = self.settings.trusted
+        self.apply_settings(service)
         service.files.scan_all()
         return service
+
+    def apply_settings(self, service: ScoringService) -> None:
+        """What a run reads from the settings; a change applies from the next run."""
+        service.timeout = self.settings.scorer_timeout_seconds
+        service.max_workers = self.settings.max_workers
+        service.judge_cache = judge_cache_enabled(self.settings.judge_cache)
+        try:
+            service.prices = PriceTable(self.settings.judge_prices)
+        except ValueError as exc:  # SCORELENS_JUDGE_PRICES names an unreadable file
+            self.log(str(exc))
+            service.prices = PriceTable.built_in()
 
     async def reset_service(self) -> None:
         # Runs in flight belong to the old service and its worker: end them first.
@@ -142,6 +156,19 @@ class ScoreLensServer(LanguageServer):
         if capabilities and capabilities.code_lens and capabilities.code_lens.refresh_support:
             self.workspace_code_lens_refresh(None)
 
+    def announce_so_far(self, state: FileState, elapsed_ms: float) -> None:
+        """A run still going: its scorers' figures so far, for the panel to show."""
+        self.notify(
+            protocol.scores_changed,
+            protocol.ScoresChangedParams(
+                uri=from_fs_path(state.path) or state.path,
+                changed=self.service.summaries(state, state.path in self.dirty),
+                durationMs=elapsed_ms,
+                workerCalled=True,
+                running=True,
+            ),
+        )
+
     def announce(self, report: RunReport) -> None:
         self.notify(
             protocol.scores_changed,
@@ -150,6 +177,7 @@ class ScoreLensServer(LanguageServer):
                 changed=report.changed,
                 durationMs=report.duration_ms,
                 workerCalled=report.worker_called,
+                running=False,
             ),
         )
 

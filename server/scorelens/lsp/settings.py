@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from scorelens.tracking import DEFAULT_TRACKING_DIR, store_folder
@@ -18,6 +18,9 @@ class Settings:
     rescore_on_save: bool = True
     trusted: bool = True
     worker_python: str | None = None
+    max_workers: int | None = None  # traces a scorer scores at once; None: the worker's default
+    judge_cache: bool | None = None  # None: on, unless SCORELENS_JUDGE_CACHE=off
+    judge_prices: dict[str, Any] = field(default_factory=dict)  # model -> {input, output}
 
     def store_root(self, workspace: str) -> str:
         folder = store_folder(self.tracking_uri or DEFAULT_TRACKING_DIR)
@@ -37,3 +40,12 @@ class Settings:
             self.trusted = values["trusted"]
         if values.get("python"):
             self.worker_python = str(values["python"])
+        workers = values.get("maxWorkers")
+        if isinstance(workers, int) and not isinstance(workers, bool) and workers > 0:
+            self.max_workers = workers
+        elif workers is None and "maxWorkers" in values:
+            self.max_workers = None
+        if isinstance(values.get("judgeCache"), bool):
+            self.judge_cache = values["judgeCache"]
+        if isinstance(values.get("judgePrices"), dict):
+            self.judge_prices = dict(values["judgePrices"])

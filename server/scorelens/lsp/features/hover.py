@@ -19,8 +19,9 @@ def on_hover(ls: ScoreLensServer, params: types.HoverParams) -> types.Hover | No
     for scorer in state.scan.scorers:
         end = scorer.name_column + len(scorer.function)
         if scorer.line == line and scorer.name_column <= column <= end:
+            judge = ls.service.summary(state, scorer)["judge"]
             text = hover_text.markdown(
-                scorer, ls.service.rows_for(scorer), ls.service.trace_set.trace_ids()
+                scorer, ls.service.rows_for(scorer), ls.service.trace_set.trace_ids(), judge
             )
             return types.Hover(
                 contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=text)

@@ -61,7 +61,7 @@ async def pull_configuration(ls: ScoreLensServer) -> bool:
     if before != restart_key():
         await ls.reset_service()
         return True
-    ls.service.timeout = ls.settings.scorer_timeout_seconds
+    ls.apply_settings(ls.service)
     return False
 
 

@@ -7,6 +7,7 @@ from typing import cast
 
 from pygls.uris import from_fs_path, to_fs_path
 
+from scorelens.judging import JudgeCache
 from scorelens.lsp import panel, protocol
 from scorelens.lsp.server import ScoreLensServer, handles
 
@@ -77,6 +78,39 @@ def get_trace(ls: ScoreLensServer, params: protocol.GetTraceParams) -> protocol.
         raise ValueError(f"no trace {params['traceId']} in {ls.service.store.root}")
     # Trace.to_dict() writes MLflow's trace JSON, which TraceData declares key for key.
     return {"trace": cast(protocol.TraceData, trace.to_dict())}
+
+
+@handles(protocol.trace_results)
+def trace_results(
+    ls: ScoreLensServer, params: protocol.TraceResultsParams
+) -> protocol.TraceResultsResult:
+    trace_id = params["traceId"]
+    found: list[protocol.ScorerResult] = []
+    for state in ls.service.files.scorer_files():
+        uri = from_fs_path(state.path) or state.path
+        for scorer in state.scan.scorers:
+            rows = ls.service.rows_for(scorer).get(trace_id)
+            if not rows:
+                continue
+            for position, row in enumerate(rows):
+                found.append(
+                    {
+                        "uri": uri,
+                        "name": row["name"] if len(rows) > 1 else scorer.name,
+                        "value": row["value"],
+                        "rationale": row["rationale"],
+                        "error": row["error"],
+                        "durationMs": row.get("durationMs") if position == 0 else None,
+                        "judge": row.get("judge", []),
+                    }
+                )
+    return {"results": found}
+
+
+@handles(protocol.clear_judge_cache)
+def clear_judge_cache(ls: ScoreLensServer, params: object) -> protocol.ClearJudgeCacheResult:
+    # Results stay: they were made with those answers, and stay right for their version.
+    return {"cleared": JudgeCache(ls.service.store.root).clear()}
 
 
 @handles(protocol.clear_results)

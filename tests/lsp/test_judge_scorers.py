@@ -1,0 +1,137 @@
+"""Scorers that call a model, in the editor: calls counted and priced, cached across edits of
+the reply's parsing, results streamed while a slow run lasts (issue: LLM scorers)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from scorelens.lsp import protocol
+from tests.lsp.conftest import Session, start
+
+JUDGE = """
+import openai
+from scorelens.genai.scorers import scorer
+
+PROMPT = "{prompt}"
+
+
+@scorer
+def judged(outputs):
+    reply = openai.OpenAI().chat.completions.create(
+        model="gpt-4o-mini",
+        messages=[{{"role": "user", "content": PROMPT + outputs}}],
+    )
+    return {parse}
+"""
+FIRST_PROMPT = "Is this answer polite? Answer yes or no. "
+LENGTH = "len(reply.choices[0].message.content)"
+WORDS = "len(reply.choices[0].message.content.split())"
+
+
+def judge(prompt: str = FIRST_PROMPT, parse: str = LENGTH) -> str:
+    return JUDGE.format(prompt=prompt, parse=parse)
+
+
+def lens_of(titles: list[str]) -> str:
+    return next(t for t in titles if t.startswith("judged"))
+
+
+async def test_calls_are_counted_priced_and_cached_across_parsing_edits(lsp: Session) -> None:
+    (lsp.root / "judge.py").write_text(judge())
+    lsp.open("judge.py")
+    first = (await lsp.save("judge.py", judge()))["changed"][0]
+    usage = first["judge"]
+    assert (usage["calls"], usage["newCalls"]) == (3, 3)
+    assert usage["tokens"] > 0 and usage["costUsd"] > 0  # gpt-4o-mini has a price
+    title = lens_of(await lsp.lenses("judge.py"))
+    assert re.search(r" · 3 judge calls \(3 new\) · \d+ tokens · \$0\.\d+$", title), title
+
+    # Only the parsing changed: every call is answered from the cache.
+    reparsed = (await lsp.save("judge.py", judge(parse=WORDS), 3))["changed"][0]
+    assert (reparsed["judge"]["calls"], reparsed["judge"]["newCalls"]) == (3, 0)
+    assert reparsed["hash"] != first["hash"]
+    assert "3 judge calls (0 new)" in lens_of(await lsp.lenses("judge.py"))
+
+    # A new prompt is a new request: the model is asked again.
+    reworded = judge(prompt="Is this answer rude? Answer yes or no. ", parse=WORDS)
+    asked = (await lsp.save("judge.py", reworded, 4))["changed"][0]
+    assert (asked["judge"]["calls"], asked["judge"]["newCalls"]) == (3, 3)
+
+    # The trace view's data: each scorer's prompt and raw reply for one trace.
+    rows = await lsp.request(protocol.result_rows, {"limit": 1})
+    trace_id = rows["rows"][0]["traceId"]
+    results = await lsp.request(protocol.trace_results, {"traceId": trace_id})
+    (mine,) = [r for r in results["results"] if r["name"] == "judged"]
+    (call,) = mine["judge"]
+    assert call["prompt"].startswith('[\n {\n  "role": "user"')
+    assert "Is this answer rude?" in call["prompt"] and call["model"] == "gpt-4o-mini"
+    assert mine["value"] == len(call["reply"].split())
+    assert call["cached"] is False and call["outputTokens"] > 0
+
+
+async def test_clearing_the_judge_cache_asks_the_model_again(lsp: Session) -> None:
+    (lsp.root / "judge.py").write_text(judge())
+    lsp.open("judge.py")
+    await lsp.save("judge.py", judge())
+    cleared = await lsp.request(protocol.clear_judge_cache, {})
+    assert cleared == {"cleared": 3}
+    reparsed = (await lsp.save("judge.py", judge(parse=WORDS), 3))["changed"][0]
+    assert reparsed["judge"]["newCalls"] == 3
+
+
+@pytest.fixture
+async def uncached(workspace: Path) -> AsyncIterator[Session]:
+    session = await start(workspace, {"judgeCache": False})
+    yield session
+    await session.client.shutdown_session()
+
+
+async def test_the_cache_can_be_turned_off(uncached: Session) -> None:
+    lsp = uncached
+    (lsp.root / "judge.py").write_text(judge())
+    lsp.open("judge.py")
+    await lsp.save("judge.py", judge())
+    reparsed = (await lsp.save("judge.py", judge(parse=WORDS), 3))["changed"][0]
+    assert (reparsed["judge"]["calls"], reparsed["judge"]["newCalls"]) == (3, 3)
+    assert not (lsp.root / ".scorelens" / "judge_cache").exists()
+
+
+SLOW = """
+import time
+from scorelens.genai.scorers import scorer
+
+
+@scorer
+def slow(outputs):
+    time.sleep(0.6)
+    return len(outputs)
+"""
+
+
+@pytest.fixture
+async def one_at_a_time(workspace: Path) -> AsyncIterator[Session]:
+    session = await start(workspace, {"maxWorkers": 1})
+    yield session
+    await session.client.shutdown_session()
+
+
+async def test_a_long_run_shows_its_figures_so_far(one_at_a_time: Session) -> None:
+    lsp = one_at_a_time
+    (lsp.root / "slow.py").write_text(SLOW)
+    lsp.open("slow.py")
+    final = await lsp.save("slow.py", SLOW)
+    # Three traces one at a time, 0.6 s each: past 1 s the run showed what it had so far.
+    so_far = [
+        n
+        for n in lsp.received[protocol.scores_changed]
+        if n is not final and n["changed"] and n["changed"][0]["state"] == "running"
+    ]
+    assert so_far, lsp.received[protocol.scores_changed]
+    partial = so_far[0]["changed"][0]
+    assert 0 < partial["scored"] < 3 and partial["total"] == 3
+    assert partial["aggregates"][0]["name"] == "mean"
+    assert final["changed"][0]["state"] == "scored" and final["changed"][0]["scored"] == 3
