@@ -112,6 +112,8 @@ class Editor:
             )
         )
         notice = await asyncio.wait_for(self.changed.get(), 120)
+        while notice.running:  # a long run's figures so far: wait for its end
+            notice = await asyncio.wait_for(self.changed.get(), 120)
         lenses = await self.client.text_document_code_lens_async(
             types.CodeLensParams(text_document=types.TextDocumentIdentifier(uri=self.uri))
         )

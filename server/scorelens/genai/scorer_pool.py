@@ -1,7 +1,9 @@
 """One scorer over many rows at once: a thread pool, or one event loop for an `async def` scorer.
 
 As MLflow's evaluation harness does (MLFLOW_GENAI_EVAL_MAX_WORKERS), rows are scored
-concurrently, at most `max_workers` at a time (default 10, or SCORELENS_MAX_WORKERS). Results
+concurrently, at most `max_workers` at a time (default 10, or SCORELENS_MAX_WORKERS), once
+rows prove slow (a scorer waiting on a model); quick rows run one after another, which for a
+scorer that only computes is several times faster than threads. Results
 come back in row order, so aggregates are those of a sequential run; a row's exception stays on
 its row. Each row's model calls are recorded, and answered from the judge-call cache when one is
 given (see scorelens.judging).
@@ -24,6 +26,8 @@ from scorelens.judging import JudgeCache, JudgeCall, judge_calls_recorded
 
 MAX_WORKERS_ENV = "SCORELENS_MAX_WORKERS"
 DEFAULT_MAX_WORKERS = 10
+_SLOW_ROW_MS = 2.0
+_SLOW_ROWS_TO_POOL = 2
 
 
 def max_workers(value: int | None = None) -> int:
@@ -88,26 +92,30 @@ def score_rows(
             verdicts = scorer.score(row.inputs, row.outputs, row.expectations, row.trace)
         return RowResult(verdicts, calls, (time.perf_counter() - started) * 1000)
 
-    if workers == 1 or len(rows) <= 1:
-        for index in range(len(rows)):
-            results[index] = one(index)
-            result = results[index]
-            if result is not None and on_done is not None:
-                on_done(index, result)
+    # Rows go one at a time while they are quick: threads cost more than they save for a
+    # scorer that computes (the GIL runs one at a time anyway). Two slow rows in a row mean
+    # the scorer waits on something, a model most likely: the rest go to the pool.
+    index, slow_in_a_row = 0, 0
+    while index < len(rows) and (workers == 1 or slow_in_a_row < _SLOW_ROWS_TO_POOL):
+        result = results[index] = one(index)
+        if result is not None and on_done is not None:
+            on_done(index, result)
+        quick = result is None or result.elapsed_ms < _SLOW_ROW_MS
+        slow_in_a_row = 0 if quick else slow_in_a_row + 1
+        index += 1
+    if index == len(rows):
         return results
     with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
         # Each row runs in a copy of the caller's context: where traces go while scorers run,
         # and the row's own judge scope, are context variables.
         futures = {
-            pool.submit(contextvars.copy_context().run, one, index): index
-            for index in range(len(rows))
+            pool.submit(contextvars.copy_context().run, one, i): i for i in range(index, len(rows))
         }
         for future in concurrent.futures.as_completed(futures):
-            index = futures[future]
-            results[index] = future.result()
-            result = results[index]
+            i = futures[future]
+            result = results[i] = future.result()
             if result is not None and on_done is not None:
-                on_done(index, result)
+                on_done(i, result)
     return results
 
 

@@ -7,7 +7,12 @@ prices.py        dollars per model, from a small built-in table or the user's ow
 """
 
 from scorelens.judging.cache import JudgeCache, judge_cache_enabled
-from scorelens.judging.interception import JudgeCall, JudgeCallData, judge_calls_recorded
+from scorelens.judging.interception import (
+    JudgeCall,
+    JudgeCallData,
+    judge_calls_recorded,
+    prepare,
+)
 from scorelens.judging.prices import PriceTable
 
 __all__ = [
@@ -17,4 +22,5 @@ __all__ = [
     "PriceTable",
     "judge_cache_enabled",
     "judge_calls_recorded",
+    "prepare",
 ]

@@ -1,8 +1,9 @@
 """When scoring runs: on save, on request, when the trace set changes; one run per file at a time.
 
 A newer run of a file cancels the older one. A run that lasts past 200 ms shows cancellable
-progress, the `running` status and running lenses; a quicker one shows only its result, so a
-save refreshes the lenses once.
+progress, the `running` status and running lenses; a quicker one shows only its result. The
+editor waits 250 ms after a lens refresh before it asks for lenses, so a save refreshes them
+at once, and the lens request waits for the run: one refresh, and no wait after the run.
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ PROGRESS_DELAY_S = 0.2
 # A run longer than this shows its figures so far, at most this often.
 STREAM_AFTER_S = 1.0
 STREAM_EVERY_S = 0.5
+# How long a lens request waits for a run of its file: a quick run's figures come with the
+# first lenses after a save; a longer one shows `scoring…` and refreshes when it ends.
+LENS_WAIT_S = 0.5
 
 
 class Superseded(Exception):
@@ -39,6 +43,29 @@ class Scheduler:
         self.file_tasks: dict[str, asyncio.Task[RunReport]] = {}
         self.progress_tasks: dict[str, asyncio.Task[Any]] = {}
         self.superseded: set[asyncio.Task[Any]] = set()  # runs cancelled by a newer run
+        # Lens requests waiting for a file's run: they answer with its figures when it ends.
+        self.lens_waiters: dict[str, int] = {}
+        # Files whose lenses were refreshed at a save and not asked for since: the editor's
+        # request is on its way, and shows the run's figures if the run has ended by then.
+        self.lens_request_due: set[str] = set()
+
+    def refresh_for_save(self, path: str) -> None:
+        self.lens_request_due.add(path)
+        self.ls.refresh_lenses()
+
+    def lenses_asked(self, path: str) -> None:
+        self.lens_request_due.discard(path)
+
+    async def settled(self, path: str) -> None:
+        """Wait (briefly) for the file's run in flight, so lenses show its result at once."""
+        task = self.file_tasks.get(path)
+        if task is None or task.done():
+            return
+        self.lens_waiters[path] = self.lens_waiters.get(path, 0) + 1
+        try:
+            await asyncio.wait({task}, timeout=LENS_WAIT_S)
+        finally:
+            self.lens_waiters[path] -= 1
 
     async def cancel_all(self) -> None:
         running = [t for t in (self.auto_scoring, *self.file_tasks.values()) if t is not None]
@@ -155,7 +182,8 @@ class Scheduler:
             if slow:
                 ls.send_status("ready", f"scored {os.path.basename(path)}")
         ls.publish(path)
-        ls.refresh_lenses()
+        if not self.lens_waiters.get(path) and path not in self.lens_request_due:
+            ls.refresh_lenses()  # no lens request is coming or waiting to show these figures
         ls.announce(report)
         return report
 

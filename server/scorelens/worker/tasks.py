@@ -10,6 +10,7 @@ import traceback
 from collections.abc import Callable
 
 import scorelens
+from scorelens import judging
 from scorelens.datasets import load_dataset
 from scorelens.entities import AssessmentError, Feedback, Trace
 from scorelens.entities.assessment import describe_exception
@@ -153,6 +154,7 @@ class Tasks:
 
     def warm(self, request: WarmRequest) -> Warmed:
         traces = self.traces.get(request["store"], request["runId"])
+        judging.prepare()  # the openai SDK's import, before a save rather than on one
         return {"id": request["id"], "kind": "warmed", "traceCount": len(traces)}
 
     def generate(self, request: GenerateRequest) -> Generated:

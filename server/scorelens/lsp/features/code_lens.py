@@ -11,8 +11,11 @@ from scorelens.lsp.server import ScoreLensServer, server
 
 
 @server.feature(types.TEXT_DOCUMENT_CODE_LENS)
-def on_code_lens(ls: ScoreLensServer, params: types.CodeLensParams) -> list[types.CodeLens]:
+async def on_code_lens(ls: ScoreLensServer, params: types.CodeLensParams) -> list[types.CodeLens]:
     path = to_fs_path(params.text_document.uri)
+    if path:
+        await ls.scheduler.settled(path)  # a save's run: answer with its figures
+        ls.scheduler.lenses_asked(path)
     state = ls.service.files.get(path) if path else None
     if path is None or state is None:
         return []

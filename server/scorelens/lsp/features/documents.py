@@ -53,6 +53,8 @@ async def on_save(ls: ScoreLensServer, params: types.DidSaveTextDocumentParams) 
     text = _read_text(path)
     ls.remember_saved(path, text)
     if ls.settings.rescore_on_save:
+        # Asked now, the editor's lens request arrives as the run ends (or waits for it).
+        ls.scheduler.refresh_for_save(path)
         try:
             await ls.scheduler.score_file(path, text)
         except Superseded as superseded:
@@ -76,17 +78,26 @@ def _read_text(path: str) -> str | None:
 @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
 async def on_watched_files(ls: ScoreLensServer, params: types.DidChangeWatchedFilesParams) -> None:
     store_root = ls.service.store.root + os.sep
+    rescanned = False
     for change in params.changes:
         path = to_fs_path(change.uri)
         if not path:
             continue
         if path.startswith(store_root):
             continue  # new traces: followed below, once for the whole batch
-        if path.endswith(".py"):
-            if change.type == types.FileChangeType.Deleted:
-                ls.service.files.forget(path)
-            else:
-                ls.service.files.refresh(path)
-            ls.publish(path)
-    if not await ls.scheduler.follow_trace_set():
+        if not path.endswith(".py"):
+            continue
+        known = ls.service.files.get(path)
+        before = known.scan if known is not None else None  # refresh() replaces it in place
+        if change.type == types.FileChangeType.Deleted:
+            ls.service.files.forget(path)
+        else:
+            after = ls.service.files.refresh(path)
+            # The event of a save didSave already handled: nothing to show again. Refreshing
+            # anyway would restart the editor's wait before it asks for the new lenses.
+            if before is not None and after is not None and after.scan == before:
+                continue
+        rescanned = True
+        ls.publish(path)
+    if not await ls.scheduler.follow_trace_set() and rescanned:
         ls.refresh_lenses()  # else the trace set's change refreshed them
