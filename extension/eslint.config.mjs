@@ -30,4 +30,11 @@ export default tseslint.config(
       },
     },
   },
+  {
+    // Their functions handed to page.evaluate run in the browser.
+    files: ["e2e/saveToLens.mjs", "e2e/workbench.mjs"],
+    languageOptions: {
+      globals: { window: "readonly", document: "readonly", MutationObserver: "readonly" },
+    },
+  },
 );

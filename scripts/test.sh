@@ -19,7 +19,10 @@ echo "== extension: install, check, unit tests"
   cd extension
   npm ci --no-fund --no-audit --loglevel=error
   npm run --silent check
-  npm run --silent test:unit 2>&1 | tail -n 9
+  # The counts, skipped and failed tests included; on a failure, the whole report.
+  unit_log="$(mktemp)"
+  npm run --silent test:unit >"$unit_log" 2>&1 || { cat "$unit_log"; exit 1; }
+  grep -E '^# (tests|pass|fail|cancelled|skipped|todo) ' "$unit_log"
 )
 
 echo "== pytest"

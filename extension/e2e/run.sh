@@ -3,6 +3,9 @@
 # no traces yet (a dataset, the sample app, a scorer file), driven by Playwright in Debian's
 # Chromium through a newcomer's journey and the scorer-editing loop.
 # Screenshots land in $SCORELENS_E2E_ROOT/shots (printed at the end).
+# Last, it stores SCORELENS_E2E_TIMING_TRACES more traces (default 1000) and prints how long a
+# save takes to reach the lens, over SCORELENS_E2E_TIMING_SAMPLES saves (default 5).
+# SCORELENS_E2E_TIMING_ONLY=1 skips the journey and does only that (bench/editor_save_to_lens.sh).
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 root="${SCORELENS_E2E_ROOT:-$repo/.e2e}"
@@ -62,6 +65,20 @@ PY
 )"
 echo "expected: $expected"
 
+# The timing step's dataset: the support questions over and over, as many rows as traces wanted.
+timing_traces="${SCORELENS_E2E_TIMING_TRACES:-1000}"
+timing_dataset="$root/timing/dataset.jsonl"
+mkdir -p "$root/timing"
+"$py" - "$repo/fixtures/datasets/support.jsonl" "$timing_dataset" "$timing_traces" <<'PY'
+import itertools
+import sys
+source, target, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+with open(source, encoding="utf-8") as handle:
+    rows = [line for line in handle if line.strip()]
+with open(target, "w", encoding="utf-8") as handle:
+    handle.writelines(itertools.islice(itertools.cycle(rows), count))
+PY
+
 # An interpreter without scorelens, for the install offer.
 rm -rf "$root/bare-venv"
 python3 -m venv "$root/bare-venv"
@@ -113,8 +130,10 @@ echo "== drive it"
 set +e
 E2E_PORT="$port" E2E_WORKSPACE="$workspace" E2E_SHOTS="$root/shots" E2E_EXPECTED="$expected" \
   E2E_SETTINGS="$data/user/User/settings.json" E2E_LOGS="$data/user/logs" E2E_BARE_PYTHON="$root/bare-venv/bin/python" \
-  E2E_DRIVER="$root/driver" E2E_LENGTH_LINE="$(grep -n 'return len(outputs or "")' "$workspace/scorers.py" | cut -d: -f1)" \
-  timeout 600 /usr/bin/node "$repo/extension/e2e/test.mjs"
+  E2E_DRIVER="$root/driver" E2E_PYTHON="$py" E2E_TIMING_ONLY="${SCORELENS_E2E_TIMING_ONLY:-0}" \
+  E2E_TIMING_TRACES="$timing_traces" E2E_TIMING_DATASET="$timing_dataset" \
+  E2E_TIMING_SAMPLES="${SCORELENS_E2E_TIMING_SAMPLES:-5}" E2E_LENGTH_LINE="$(grep -n 'return len(outputs or "")' "$workspace/scorers.py" | cut -d: -f1)" \
+  timeout 900 /usr/bin/node "$repo/extension/e2e/test.mjs"
 status=$?
 set -e
 echo "screenshots: $root/shots"

@@ -1,8 +1,12 @@
-// Drives code-server in Chromium through the ScoreLens workflow; every step is a check.
-// Run by e2e/run.sh, which prepares the workspace, the VSIX and code-server.
+// Drives code-server in Chromium through the ScoreLens workflow; every step is a check. Then,
+// with many traces, it prints how long a save takes to reach the lens (E2E_TIMING_ONLY=1: only
+// that). Run by e2e/run.sh, which prepares the workspace, the VSIX and code-server.
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
+import { timeSaveToLens } from "./saveToLens.mjs";
+import { spyOnExtensionHost } from "./wireSpy.mjs";
+import { workbench } from "./workbench.mjs";
 
 const env = process.env;
 const { chromium } = createRequire(join(env.E2E_DRIVER, "package.json"))("playwright-core");
@@ -42,48 +46,10 @@ const shot = async (name) => {
   await page.screenshot({ path });
   log(`screenshot ${path}`);
 };
-const lenses = () => page.locator(".codelens-decoration a");
-const lens = (text) => lenses().filter({ hasText: text }).first();
-const webview = () => page.frameLocator("iframe.webview.ready").frameLocator("#active-frame");
-
-async function quickOpen(name) {
-  await page
-    .locator(".monaco-workbench")
-    .click({ position: { x: 900, y: 500 } })
-    .catch(() => {});
-  await page.keyboard.press("Control+P");
-  const input = page.locator(".quick-input-widget input");
-  await input.waitFor({ state: "visible", timeout: 15000 });
-  await input.fill(name);
-  await page.waitForSelector(".quick-input-list .monaco-list-row", { timeout: 15000 });
-  await page.keyboard.press("Enter");
-}
-
-// The command palette, as a user types it.
-async function palette(title) {
-  await page.keyboard.press("Control+Shift+P");
-  const input = page.locator(".quick-input-widget input");
-  await input.waitFor({ state: "visible", timeout: 15000 });
-  await input.fill(`>${title}`);
-  await page
-    .locator(".quick-input-list .monaco-list-row", { hasText: title })
-    .first()
-    .waitFor({ timeout: 15000 });
-  await page.keyboard.press("Enter");
-}
-
-// A quick pick the extension opened: wait for the row, then choose it.
-async function choose(rowText) {
-  const row = page.locator(".quick-input-widget .quick-input-list .monaco-list-row", {
-    hasText: rowText,
-  });
-  await row.first().waitFor({ timeout: 30000 });
-  await row.first().click();
-}
-
-const toast = (text) =>
-  page.locator(".notifications-toasts .notification-toast", { hasText: text });
-const traceSetItem = () => page.locator(".statusbar-item", { hasText: / · \d+ traces/ }).first();
+const ui = workbench(page);
+const { lenses, lens, webview, toast, traceSetItem, quickOpen, palette, choose, statusSays } = ui;
+// Started before the first page load: the extension host's socket opens with it.
+const spy = spyOnExtensionHost(page);
 
 // Modal dialogs and error notifications the journey must never raise.
 async function checkNoErrorsShown(when) {
@@ -96,12 +62,6 @@ async function checkNoErrorsShown(when) {
     dialogs === 0 && errors.length === 0,
     `no error dialog or toast ${when} ${errors.join(" | ")}`,
   );
-}
-
-async function statusSays(traces) {
-  const item = page.locator(".statusbar-item", { hasText: ` · ${traces} traces` }).first();
-  await item.waitFor({ timeout: 60000 });
-  return item.innerText();
 }
 
 async function generate(dataset, traces) {
@@ -129,15 +89,8 @@ function scorelensLog() {
   return found.map((path) => readFileSync(path, "utf8")).join("\n");
 }
 
-let passed = false;
-try {
-  await page.goto(`http://127.0.0.1:${env.E2E_PORT}/?folder=${env.E2E_WORKSPACE}`);
-  await page.waitForSelector(".monaco-workbench", { timeout: 90000 });
-  await page.waitForSelector('.explorer-folders-view :text("scorers.py")', { timeout: 90000 });
-  log("workbench ready");
-  await quickOpen("scorers.py");
-  await page.waitForSelector(".monaco-editor .view-lines", { timeout: 30000 });
-
+// A newcomer's journey and the scorer-editing loop; it ends with scorers.py in the editor.
+async function journey() {
   // 1. An empty workspace: every lens says what to do next, and the status bar agrees.
   await lens("no stored traces yet · ▶ Generate Traces…").waitFor({ timeout: 120000 });
   check(
@@ -195,12 +148,7 @@ try {
   await checkNoErrorsShown("after clearing and re-scoring");
 
   // 5. Edit the scorer and save: its lens changes and shows the change.
-  await page.locator(".monaco-editor .view-lines").first().click();
-  await page.keyboard.press("Control+G");
-  // Go to Line's input starts with ":"; filling it must keep that prefix.
-  await page.locator(".quick-input-widget input").fill(`:${env.E2E_LENGTH_LINE}`);
-  await page.keyboard.press("Enter");
-  await page.keyboard.press("End");
+  await ui.endOfLine(env.E2E_LENGTH_LINE);
   await page.keyboard.type(" + 1000");
   await page.keyboard.press("Control+S");
   const edited = lens(`response_length · mean ${expected.lengthMeanAfterEdit} (▲1,000)`);
@@ -295,7 +243,38 @@ try {
     "back in the table, the focus is on the row whose trace was open",
   );
 
-  // 10. A window reload brings the panel back; Restart Server raises no error anywhere.
+  // 10. The panel follows the server's notices: a save that changes no figure redraws nothing,
+  // and a Score click on a lens redraws it once.
+  let redraws = await ui.countPanelRedraws();
+  // Typed and deleted: the same text, saved. The server runs nothing and says nothing changed;
+  // its lens refresh after that run is the sign it is done.
+  await ui.endOfLine(env.E2E_LENGTH_LINE);
+  await page.keyboard.type("x");
+  await page.keyboard.press("Backspace");
+  const saved = Date.now();
+  await page.keyboard.press("Control+S");
+  await spy.waitFor("$emitCodeLensEvent", saved);
+  await page.waitForTimeout(1500);
+  check((await redraws()) === 0, "a save that changes no figure leaves the panel as it is");
+  await palette("ScoreLens: Clear Results");
+  await page
+    .locator(".monaco-dialog-box .monaco-button", { hasText: "Clear Results" })
+    .click({ timeout: 15000 });
+  await toast("cleared results of").waitFor({ timeout: 60000 });
+  await lens(`▶ Score ${expected.traces} traces`).waitFor({ timeout: 60000 });
+  await page.waitForTimeout(1500);
+  redraws = await ui.countPanelRedraws();
+  await lens(`▶ Score ${expected.traces} traces`).click();
+  await lens(`response_length · mean ${expected.lengthMeanAfterEdit}`).waitFor({ timeout: 60000 });
+  await page.waitForTimeout(1500);
+  const afterScore = await redraws();
+  check(afterScore === 1, `a Score click redraws the panel once (${afterScore})`);
+  await palette("ScoreLens: Re-score All");
+  await toast(`re-scored 3 scorers in 1 file on ${expected.traces} traces`)
+    .nth(0)
+    .waitFor({ timeout: 120000 });
+
+  // 11. A window reload brings the panel back; Restart Server raises no error anywhere.
   await palette("Developer: Reload Window");
   await page.waitForSelector(".monaco-workbench", { timeout: 90000 });
   await webview().locator("#results").waitFor({ timeout: 120000 });
@@ -317,7 +296,7 @@ try {
   check(errorsAfter.length === 0, `a normal restart logs no error ${errorsAfter.join(" | ")}`);
   await shot("after-restart");
 
-  // 11. An interpreter without scorelens: the extension says so and installs the copy it carries.
+  // 12. An interpreter without scorelens: the extension says so and installs the copy it carries.
   // Through the editor, as a user would: Preferences: Open User Settings (JSON).
   const settings = JSON.parse(readFileSync(env.E2E_SETTINGS, "utf8"));
   settings["scorelens.python"] = env.E2E_BARE_PYTHON;
@@ -356,6 +335,23 @@ try {
   await restored.waitFor({ timeout: 300000 });
   check(true, "after installing, the server runs on that interpreter with the stored results");
   await shot("after-install");
+}
+
+let passed = false;
+try {
+  await page.goto(`http://127.0.0.1:${env.E2E_PORT}/?folder=${env.E2E_WORKSPACE}`);
+  await page.waitForSelector(".monaco-workbench", { timeout: 90000 });
+  await page.waitForSelector('.explorer-folders-view :text("scorers.py")', { timeout: 90000 });
+  log("workbench ready");
+  await quickOpen("scorers.py");
+  await page.waitForSelector(".monaco-editor .view-lines", { timeout: 30000 });
+
+  if (env.E2E_TIMING_ONLY !== "1") {
+    await journey();
+  }
+
+  // 13. Many traces: how long a save takes to reach the lens in the real editor.
+  await timeSaveToLens({ page, ui, spy, log, check, env });
   passed = true;
 } catch (error) {
   log(`FAILED: ${error.message}`);

@@ -13,12 +13,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const status = new TraceSetStatus();
   const running = new Session(context, {
     onStatus: (params) => {
-      // Sent when the trace set or the stored results change: both change what the panel shows.
       status.showStatus(params);
-      ResultsPanel.refreshIfOpen();
+      ResultsPanel.followStatus(params);
     },
-    onScoresChanged: () => {
-      ResultsPanel.refreshIfOpen();
+    onScoresChanged: (change) => {
+      ResultsPanel.followScores(change);
     },
     onStopped: (reason) => {
       status.showProblem(reason);

@@ -1,6 +1,8 @@
-// The status bar item: the active trace set and its size; click to change it.
+// The status bar item: the active trace set and its size, a spinner while scorers run; click to
+// change the set. It follows the server's notifications (and the session's stops) only.
 import * as vscode from "vscode";
-import type { StatusParams, TraceSet } from "./protocol";
+import type { StatusParams } from "./protocol";
+import { problemView, type StatusView, statusView } from "./statusView";
 
 export class TraceSetStatus implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
@@ -18,25 +20,20 @@ export class TraceSetStatus implements vscode.Disposable {
     this.item.show();
   }
 
-  showTraceSet(traceSet: TraceSet): void {
-    const which = traceSet.runId === null ? "all traces" : `run ${traceSet.runId.slice(0, 8)}`;
-    this.item.text = `$(beaker) ${which} · ${String(traceSet.traceCount)} traces`;
-    this.item.tooltip = "ScoreLens: the traces scorers run on. Click to choose another set.";
-    this.item.backgroundColor = undefined;
-  }
-
   showStatus(status: StatusParams): void {
-    if (status.state === "error") {
-      this.showProblem(status.message);
-    } else {
-      this.showTraceSet(status.traceSet);
-    }
+    this.show(statusView(status));
   }
 
   showProblem(message: string): void {
-    this.item.text = "$(warning) ScoreLens";
-    this.item.tooltip = message;
-    this.item.backgroundColor = new vscode.ThemeColor("statusBarItem.warningBackground");
+    this.show(problemView(message));
+  }
+
+  private show(view: StatusView): void {
+    this.item.text = view.text;
+    this.item.tooltip = view.tooltip;
+    this.item.backgroundColor = view.warning
+      ? new vscode.ThemeColor("statusBarItem.warningBackground")
+      : undefined;
   }
 
   dispose(): void {

@@ -2,9 +2,15 @@
 import * as crypto from "node:crypto";
 import * as vscode from "vscode";
 import type { LanguageClient } from "vscode-languageclient/node";
-import { requests, type ResultRowsParams } from "../protocol";
+import {
+  requests,
+  type ResultRowsParams,
+  type ScoresChangedParams,
+  type StatusParams,
+} from "../protocol";
 import { logError } from "../common/logging";
 import { endedByRestartOrCancel } from "../common/requestErrors";
+import { rowsAfterScores, rowsAfterStatus } from "./follow";
 import { type FromWebview, isFromWebview, type Query, type ToWebview } from "./messages";
 import { initialQuery, restoredQuery } from "./state";
 
@@ -12,6 +18,10 @@ const VIEW_TYPE = "scorelens.results";
 
 export class ResultsPanel {
   private static current: ResultsPanel | undefined;
+  // Kept while no panel is open too: a run that starts before the panel opens ends after.
+  private static lastStatus: StatusParams | undefined;
+  private listening = false; // the webview said it is ready for rows
+  private requestsOut = 0;
 
   private constructor(
     private readonly panel: vscode.WebviewPanel,
@@ -77,14 +87,32 @@ export class ResultsPanel {
     return ResultsPanel.current;
   }
 
-  /** Redraw with fresh rows, if the panel is open. */
-  static refreshIfOpen(): void {
-    void ResultsPanel.current?.refresh();
+  /** A server status; new rows only when it may have changed them (see follow.ts). */
+  static followStatus(status: StatusParams): void {
+    const previous = ResultsPanel.lastStatus;
+    ResultsPanel.lastStatus = status;
+    const panel = ResultsPanel.current;
+    if (panel && rowsAfterStatus(panel.waiting, previous, status)) {
+      void panel.refresh();
+    }
+  }
+
+  /** A scoring run's changes; new rows only when some figure changed (see follow.ts). */
+  static followScores(change: ScoresChangedParams): void {
+    const panel = ResultsPanel.current;
+    if (panel && rowsAfterScores(panel.waiting, change.changed)) {
+      void panel.refresh();
+    }
+  }
+
+  private get waiting(): boolean {
+    return !this.listening || this.requestsOut > 0;
   }
 
   private async handle(message: FromWebview): Promise<void> {
     switch (message.type) {
       case "ready":
+        this.listening = true;
         await this.refresh();
         break;
       case "query":
@@ -101,13 +129,14 @@ export class ResultsPanel {
     void this.panel.webview.postMessage(message);
   }
 
-  async refresh(): Promise<void> {
+  private async refresh(): Promise<void> {
     const client = this.client();
     if (!client) {
       this.post({ type: "error", message: "The ScoreLens server is not running." });
       return;
     }
     const params: ResultRowsParams = { ...this.query };
+    this.requestsOut += 1;
     try {
       const result = await client.sendRequest(requests.resultRows, params);
       this.post({ type: "rows", query: this.query, result });
@@ -117,6 +146,8 @@ export class ResultsPanel {
       }
       logError(`resultRows failed: ${String(error)}`);
       this.post({ type: "error", message: `Could not load results: ${String(error)}` });
+    } finally {
+      this.requestsOut -= 1;
     }
   }
 

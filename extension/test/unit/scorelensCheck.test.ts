@@ -1,5 +1,5 @@
-// Runs real interpreters: the repository's .venv (which has scorelens) and a bare python3 call
-// of a missing one.
+// Runs real interpreters: the repository's .venv (which has scorelens; scripts/test.sh and CI
+// make it first) and a bare python3 call of a missing one.
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
@@ -14,7 +14,11 @@ test("versions compare numerically", () => {
   assert.ok(compareVersions("0.0.9", "0.1.0") < 0);
 });
 
-test("an interpreter with scorelens passes", { skip: !existsSync(repoPython) }, async () => {
+test("an interpreter with scorelens passes", async () => {
+  assert.ok(
+    existsSync(repoPython),
+    `${repoPython} is missing: run scripts/setup-python.sh dev from the repository first`,
+  );
   const check = await checkScorelens(repoPython);
   assert.equal(check.ok, true, check.problem);
   assert.match(check.version ?? "", /^\d+\.\d+\.\d+/);
