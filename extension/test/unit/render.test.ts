@@ -25,6 +25,7 @@ function column(name: string, passed: number | null): ScorerSummary {
     aggregates: passed === null ? [{ name: "mean", value: 12.5, previous: 10 }] : [],
     message: null,
     stale: false,
+    judge: null,
   };
 }
 
