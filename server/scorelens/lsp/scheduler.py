@@ -147,7 +147,10 @@ class Scheduler:
             nonlocal slow
             slow = True
             ls.send_status("running", f"scoring {os.path.basename(path)}")
-            ls.refresh_lenses()  # the lenses say "scoring…" while it lasts
+            if path not in self.lens_request_due:
+                # The lenses say "scoring…" while it lasts; a request already on its way
+                # waits for the run, and a refresh now would only put it off.
+                ls.refresh_lenses()
 
         loop = asyncio.get_running_loop()
         began = shown_at = loop.time()
