@@ -60,6 +60,7 @@ async def test_files_changed_outside_the_editor_are_rescanned(lsp: Session) -> N
         "response_length",
         "mentions_expected_facts",
         "llm_tokens",
+        "is_polite",
     }
     (lsp.root / "extra.py").write_text(
         "from scorelens.genai.scorers import scorer\n\n@scorer\ndef added(outputs):\n    return 1\n"

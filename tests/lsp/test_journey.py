@@ -18,7 +18,7 @@ from scorelens.lsp import protocol
 from tests.conftest import FIXTURES, run_cli
 from tests.lsp.conftest import SCORERS, Session, record_traces, start
 
-SCORER_NAMES = ["response_length", "mentions_expected_facts", "llm_tokens"]
+SCORER_NAMES = ["response_length", "mentions_expected_facts", "llm_tokens", "is_polite"]
 
 
 async def eventually(check: Callable[[], Any], timeout: float = 60) -> Any:
@@ -169,15 +169,15 @@ async def test_selecting_and_clearing_tell_the_status_once(lsp: Session, openai_
     assert statuses(lsp)[-1]["traceSet"] == only
     lsp.open("scorers.py")
     # A clear is not undone by scoring again on its own; one lens scores the whole file.
-    assert await lsp.lenses("scorers.py") == ["▶ Score 3 traces"] * 3 + [
-        "▶ Score all 3 scorers of this file"
+    assert await lsp.lenses("scorers.py") == ["▶ Score 3 traces"] * 4 + [
+        "▶ Score all 4 scorers of this file"
     ]
 
 
 async def test_the_score_all_lens_scores_the_whole_file(lsp: Session) -> None:
     lsp.open("scorers.py")
     (*_, score_all) = await lens_commands(lsp, "scorers.py")
-    assert score_all.title == "▶ Score all 3 scorers of this file"
+    assert score_all.title == "▶ Score all 4 scorers of this file"
     assert score_all.command == "scorelens.lens.score"
     assert list(score_all.arguments or []) == [{"uri": lsp.uri("scorers.py")}]
     rescored = await lsp.request(protocol.rescore, {"uri": lsp.uri("scorers.py")})

@@ -10,8 +10,8 @@ from tests.lsp.conftest import SCORERS, Session, start
 
 async def test_lenses_before_and_after_scoring(lsp: Session) -> None:
     lsp.open("scorers.py")
-    assert await lsp.lenses("scorers.py") == ["▶ Score 3 traces"] * 3 + [
-        "▶ Score all 3 scorers of this file"
+    assert await lsp.lenses("scorers.py") == ["▶ Score 3 traces"] * 4 + [
+        "▶ Score all 4 scorers of this file"
     ]
 
     changed = await lsp.save("scorers.py", SCORERS)
@@ -20,6 +20,7 @@ async def test_lenses_before_and_after_scoring(lsp: Session) -> None:
         "response_length",
         "mentions_expected_facts",
         "llm_tokens",
+        "is_polite",
     }
     titles = await lsp.lenses("scorers.py")
     length = next(t for t in titles if t.startswith("response_length"))
@@ -32,7 +33,7 @@ async def test_lenses_before_and_after_scoring(lsp: Session) -> None:
     assert re.fullmatch(
         r"llm_tokens · mean [\d.]+ · p90 [\d.]+ · max \d+ · 3 traces · 0 errors", tokens
     )
-    assert titles.count("Results") == 3
+    assert titles.count("Results") == 4
     assert lsp.lens_refreshes > 0
 
 

@@ -52,6 +52,7 @@ async def test_rescore_result_rows_and_trace(lsp: Session) -> None:
         "response_length",
         "mentions_expected_facts",
         "llm_tokens",
+        "is_polite",
     ]
     row = rows["rows"][0]
     assert_conforms(row, protocol.ResultRow)
@@ -139,9 +140,9 @@ async def test_clear_results(lsp: Session, workspace: Path) -> None:
     lsp.open("scorers.py")
     await lsp.save("scorers.py", SCORERS)
     cleared = await lsp.request(protocol.clear_results)
-    assert cleared["cleared"] == 3
-    assert await lsp.lenses("scorers.py") == ["▶ Score 3 traces"] * 3 + [
-        "▶ Score all 3 scorers of this file"
+    assert cleared["cleared"] == 4
+    assert await lsp.lenses("scorers.py") == ["▶ Score 3 traces"] * 4 + [
+        "▶ Score all 4 scorers of this file"
     ]
     assert not (workspace / ".scorelens" / "results").exists()
     # Traces are untouched.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from scorelens.lsp.discovery import scan_source
 from tests.lsp.conftest import SCORERS, Session
 
-ALL = {"response_length", "mentions_expected_facts", "llm_tokens"}
+ALL = {"response_length", "mentions_expected_facts", "llm_tokens", "is_polite"}
 
 HELPER = '''
 
@@ -76,7 +76,7 @@ async def test_a_helper_rescores_every_scorer_but_not_for_its_docstring(lsp: Ses
 
 def test_only_code_changes_a_hash() -> None:
     base = hashes(WITH_HELPER)
-    assert set(base) == ALL and len(set(base.values())) == 3
+    assert set(base) == ALL and len(set(base.values())) == 4
     same = [
         "\n\n# a comment\n" + WITH_HELPER,
         WITH_HELPER.replace('"""Example scorers', '"""Scorers'),  # the module docstring

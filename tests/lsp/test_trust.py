@@ -20,6 +20,7 @@ async def test_untrusted_workspace_runs_nothing(workspace: Path) -> None:
             "response_length · ScoreLens is off: this workspace is not trusted",
             "mentions_expected_facts · ScoreLens is off: this workspace is not trusted",
             "llm_tokens · ScoreLens is off: this workspace is not trusted",
+            "is_polite · ScoreLens is off: this workspace is not trusted",
         ]
         changed = await lsp.save("scorers.py", SCORERS)
         assert changed["workerCalled"] is False

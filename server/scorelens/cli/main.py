@@ -1,4 +1,5 @@
-"""`scorelens generate | score | runs | traces | doctor`: the library's workflow from a shell.
+"""`scorelens generate | score | runs | traces | doctor | cache`: the library's workflow from a
+shell.
 
 Every failure the user can fix ends as one line `scorelens: error: ...` and exit status 1.
 """
@@ -16,6 +17,8 @@ from typing import Any
 
 import scorelens
 from scorelens import tracking
+from scorelens.cli.judge_usage import HEADERS as JUDGE_USAGE_HEADERS
+from scorelens.cli.judge_usage import judge_usage_rows
 from scorelens.cli.progress import ProgressBar
 from scorelens.cli.tables import format_value, render
 from scorelens.datasets import DatasetError, load_dataset
@@ -23,6 +26,7 @@ from scorelens.genai.eval_data import EvalDataError
 from scorelens.genai.evaluation import generate_traces, run_evaluation
 from scorelens.genai.scorer_runs import Verdict
 from scorelens.genai.verdicts import pass_count, pass_fail
+from scorelens.judging import JudgeCache, PriceTable
 from scorelens.store import StoreError, TraceStore
 from scorelens.text_preview import preview
 from scorelens.user_modules import UserCodeError, load_app, load_scorers
@@ -55,6 +59,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     score.add_argument("--all", action="store_true", help="score every trace of the experiment")
     score.add_argument("--rows", action="store_true", help="also print one row per trace")
+    score.add_argument(
+        "--workers",
+        type=int,
+        help="traces each scorer scores at once (default: $SCORELENS_MAX_WORKERS or 10)",
+    )
+    score.add_argument(
+        "--no-judge-cache",
+        dest="judge_cache",
+        action="store_false",
+        default=None,
+        help="send every model call a scorer makes, even one answered before",
+    )
     score.set_defaults(handler=cmd_score)
 
     runs = commands.add_parser("runs", help="list runs, newest first")
@@ -73,6 +89,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     # The whole store is examined, and selecting an experiment would write index.json.
     doctor.set_defaults(handler=cmd_doctor, uses_experiment=False)
+
+    cache = commands.add_parser(
+        "cache", help="the judge-call cache: model answers scorers got, replayed when re-scoring"
+    )
+    cache_commands = cache.add_subparsers(dest="cache_command", required=True)
+    clear = cache_commands.add_parser("clear", help="forget every cached model answer")
+    clear.set_defaults(handler=cmd_cache_clear, uses_experiment=False)
     return parser
 
 
@@ -159,6 +182,10 @@ def _resolve_run(run_id: str | None) -> str:
 
 
 def cmd_score(args: argparse.Namespace) -> None:
+    if args.workers is not None and args.workers < 1:
+        raise CliError(f"--workers must be 1 or more, got {args.workers}")
+    # Read before scoring: a broken price file should not cost a whole run first.
+    prices = PriceTable()
     scorers = load_scorers(args.scorers)
     if args.all:
         traces = scorelens.search_traces()
@@ -170,7 +197,13 @@ def cmd_score(args: argparse.Namespace) -> None:
     if traces.empty:
         raise CliError(f"{where} has no traces to score")
     started = time.monotonic()
-    evaluation = run_evaluation(traces, scorers, on_progress=ProgressBar("score"))
+    evaluation = run_evaluation(
+        traces,
+        scorers,
+        on_progress=ProgressBar("score"),
+        max_workers=args.workers,
+        judge_cache=args.judge_cache,
+    )
     elapsed = time.monotonic() - started
     result = evaluation.result
     names = evaluation.feedback_names()
@@ -183,6 +216,10 @@ def cmd_score(args: argparse.Namespace) -> None:
         summary.append([name, _figures(name, judged, result.metrics), len(judged) - errors, errors])
     print(f"Scored {len(by_row)} traces from {where} in {elapsed:.2f} s (run {result.run_id})")
     print(render(["scorer", "aggregates", "scored", "errors"], summary))
+    usage = judge_usage_rows(evaluation.judge_calls, prices)
+    if usage:
+        print()
+        print(render(JUDGE_USAGE_HEADERS, usage))
     if args.rows:
         print()
         rows: list[list[Any]] = []
@@ -263,11 +300,7 @@ def cmd_doctor(args: argparse.Namespace) -> None:
     if not os.path.exists(store.root):
         report.row("", "no store here yet; 'scorelens generate' records one")
         return
-    if not os.path.isdir(store.root):
-        raise CliError(
-            f"{store.root} is a file, not a store folder; "
-            "point --tracking-uri or SCORELENS_TRACKING_URI at a folder"
-        )
+    _require_folder(store.root)
     if store.index_missing():
         if args.rebuild:
             recovered = store.rebuild_index()
@@ -303,6 +336,24 @@ def cmd_doctor(args: argparse.Namespace) -> None:
             )
     if report.problems:
         raise CliError(f"the store at {store.root} needs attention: {'; '.join(report.problems)}")
+
+
+def cmd_cache_clear(args: argparse.Namespace) -> None:
+    root = tracking.get_tracking_uri()
+    if not os.path.exists(root):
+        raise CliError(f"no store at {root}; point --tracking-uri or SCORELENS_TRACKING_URI at one")
+    _require_folder(root)
+    cache = JudgeCache(root)
+    forgotten = cache.clear()
+    print(f"Forgot {_plural(forgotten, 'cached judge answer')} ({cache.folder})")
+
+
+def _require_folder(root: str) -> None:
+    if not os.path.isdir(root):
+        raise CliError(
+            f"{root} is a file, not a store folder; "
+            "point --tracking-uri or SCORELENS_TRACKING_URI at a folder"
+        )
 
 
 class _Report:

@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import shutil
+import uuid
 from dataclasses import dataclass
 
 from scorelens.store.atomic_file import write_atomically
@@ -63,21 +64,40 @@ class JudgeCache:
             return None  # not there, or unreadable: ask the model
 
     def put(self, key: str, answer: CachedAnswer) -> None:
-        os.makedirs(os.path.dirname(self._path(key)), exist_ok=True)
         entry = {
             "status": answer.status,
             "contentType": answer.content_type,
             "body": answer.body.decode("utf-8", errors="replace"),
         }
-        write_atomically(self._path(key), json.dumps(entry).encode())
+        try:
+            os.makedirs(os.path.dirname(self._path(key)), exist_ok=True)
+            write_atomically(self._path(key), json.dumps(entry).encode())
+        except OSError:
+            # The scorer has its answer either way; a full disk, or a clear while scoring,
+            # only means this one is asked again next time.
+            pass
 
     def count(self) -> int:
-        if not os.path.isdir(self.folder):
-            return 0
-        return sum(1 for _, _, names in os.walk(self.folder) for n in names if n.endswith(".json"))
+        return _answers_in(self.folder)
 
     def clear(self) -> int:
-        """Forget every cached answer; returns how many there were."""
-        count = self.count()
-        shutil.rmtree(self.folder, ignore_errors=True)
+        """Forget every cached answer; returns how many there were.
+
+        The folder is moved aside before it is deleted, so writers busy meanwhile start a new
+        one rather than writing into a folder being deleted, and any failure to delete raises
+        instead of leaving answers behind that were reported gone.
+        """
+        aside = f"{self.folder}.cleared-{uuid.uuid4().hex}"
+        try:
+            os.rename(self.folder, aside)
+        except FileNotFoundError:
+            return 0
+        count = _answers_in(aside)
+        shutil.rmtree(aside)
         return count
+
+
+def _answers_in(folder: str) -> int:
+    if not os.path.isdir(folder):
+        return 0
+    return sum(1 for _, _, names in os.walk(folder) for n in names if n.endswith(".json"))

@@ -139,9 +139,12 @@ def _install() -> None:
 
 
 def _is_model_call(request: Any) -> bool:
+    # The SDK's user agent is its client's class name: OpenAI/Python 1.2.3, AsyncOpenAI/...,
+    # AzureOpenAI/..., AsyncAzureOpenAI/...
+    client_name = request.headers.get("user-agent", "").split("/", 1)[0]
     return bool(
         request.method == "POST"
-        and request.headers.get("user-agent", "").startswith("OpenAI/")
+        and client_name.endswith("OpenAI")
         and request.url.path.endswith(_MODEL_PATHS)
     )
 

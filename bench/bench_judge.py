@@ -1,0 +1,125 @@
+"""A judge scorer against a slow model: what concurrency and the judge-call cache save.
+
+    python bench/bench_judge.py [N] [--latency-ms MS] [--quick]
+
+N stored traces (default 1,000; --quick: 50), each with its own answer, re-scored by one judge
+scorer (fixtures/scorers.py's is_polite) that asks the loopback OpenAI server, which holds every
+model call MS milliseconds (default 200). It prints:
+
+(a) a cold cache at the default concurrency (SCORELENS_MAX_WORKERS, else 10) and a sequential
+    run (max_workers=1, the cache cleared before each), with their ratio;
+(b) the reply's parsing edited, then re-scored: model calls (0 expected) and the time;
+(c) the prompt edited, then re-scored: new model calls (N expected) and the time.
+
+The edits are made to a copy of fixtures/scorers.py, loaded as `scorelens score` loads it.
+Model calls are those the server counted. Re-scoring is `evaluate` on the loaded traces, as
+the language server re-scores what it holds. Everything is written under a temporary folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))  # the fixtures package
+
+from fixtures.openai_server import ANSWERS, FALLBACK, LoopbackServer  # noqa: E402
+
+import scorelens  # noqa: E402
+from scorelens.genai import evaluate  # noqa: E402
+from scorelens.genai.evaluation import generate_traces  # noqa: E402
+from scorelens.genai.scorer_pool import max_workers  # noqa: E402
+from scorelens.genai.scorers import Scorer  # noqa: E402
+from scorelens.judging import JudgeCache  # noqa: E402
+from scorelens.user_modules import load_scorers  # noqa: E402
+
+COLD_TARGET_S = 30.0  # the issue's figure for 1,000 traces at 200 ms a call
+CANNED = [answer for _, answer in ANSWERS] + [FALLBACK]
+SCORERS = (REPO / "fixtures" / "scorers.py").read_text()
+PARSING = 'return reply.strip().lower().startswith("yes")'
+PROMPT = "Is the answer below polite?"
+
+
+@scorelens.trace
+def support_app(number: int) -> str:
+    # A ticket number makes every answer, so every judge prompt, different: none is a repeat.
+    return f"{CANNED[number % len(CANNED)]} (ticket #{number})"
+
+
+def judge_in(folder: Path, edit: tuple[str, str] | None = None) -> Scorer:
+    """is_polite as fixtures/scorers.py defines it, with `edit` (old text, new) made first."""
+    source = SCORERS
+    if edit is not None:
+        assert SCORERS.count(edit[0]) == 1, f"fixtures/scorers.py no longer says {edit[0]!r}"
+        source = SCORERS.replace(*edit)
+    path = folder / f"scorers_{len(list(folder.glob('scorers_*.py')))}.py"
+    path.write_text(source)
+    return next(s for s in load_scorers(str(path)) if s.name == "is_polite")
+
+
+def timed_calls(server: LoopbackServer, action: Callable[[], Any]) -> tuple[float, int]:
+    """Seconds the action took, and the model calls the server received meanwhile."""
+    before = server.model_calls
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started, server.model_calls - before
+
+
+def bench(n: int, latency_ms: float) -> None:
+    with tempfile.TemporaryDirectory() as folder, LoopbackServer(latency_ms=latency_ms) as server:
+        os.environ["OPENAI_BASE_URL"] = server.base_url
+        os.environ["OPENAI_API_KEY"] = "sk-bench"
+        store = Path(folder) / "store"
+        scorelens.set_tracking_uri(store)
+        generate_traces([{"inputs": {"number": i}} for i in range(n)], support_app)
+        traces = scorelens.search_traces()
+        cache = JudgeCache(str(store))
+        judge = judge_in(Path(folder))
+        reparsed = judge_in(Path(folder), (PARSING, 'return "yes" in reply.lower()'))
+        reworded = judge_in(Path(folder), (PROMPT, "Is the answer below courteous?"))
+
+        def rescore(judge: Scorer, workers: int | None = None) -> Callable[[], Any]:
+            return lambda: evaluate(traces, scorers=[judge], max_workers=workers)
+
+        sequential_s, sequential_calls = timed_calls(server, rescore(judge, 1))
+        cache.clear()
+        cold_s, cold_calls = timed_calls(server, rescore(judge))
+        parsing_s, parsing_calls = timed_calls(server, rescore(reparsed))
+        prompt_s, prompt_calls = timed_calls(server, rescore(reworded))
+
+    workers = max_workers()
+    print(f"N = {n:,} traces, one judge scorer, {latency_ms:g} ms per model call (loopback)")
+    print(_line(f"(a) cold cache, {workers} workers", cold_s, cold_calls))
+    print(_line("    cold cache, sequential", sequential_s, sequential_calls))
+    target = ""
+    if n == 1000 and latency_ms == 200:
+        target = (
+            f"   target {COLD_TARGET_S:.0f} s: {'met' if cold_s <= COLD_TARGET_S else 'MISSED'}"
+        )
+    print(f"{'    sequential / concurrent':<30}{sequential_s / cold_s:8.1f} x" + target)
+    print(_line("(b) reply parsing edited", parsing_s, parsing_calls))
+    print(_line("(c) prompt edited", prompt_s, prompt_calls))
+
+
+def _line(label: str, seconds: float, calls: int) -> str:
+    return f"{label:<30}{seconds:8.2f} s  {calls:6,} model calls"
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("n", nargs="?", type=int, help="stored traces (default 1,000)")
+    parser.add_argument("--quick", action="store_true", help="50 traces unless N is given")
+    parser.add_argument("--latency-ms", type=float, default=200, help="per model call")
+    args = parser.parse_args(argv)
+    bench(args.n or (50 if args.quick else 1000), args.latency_ms)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
