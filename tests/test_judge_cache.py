@@ -23,6 +23,7 @@ import scorelens
 from scorelens.genai import evaluate
 from scorelens.genai.evaluation import Evaluation, generate_traces, run_evaluation
 from scorelens.genai.scorers import Scorer, scorer
+from scorelens.judging import JudgeCache
 
 SUPPORT = Path(__file__).resolve().parent.parent / "fixtures" / "datasets" / "support.jsonl"
 ROWS = [json.loads(line) for line in SUPPORT.read_text().splitlines()]
@@ -91,6 +92,19 @@ def test_rescoring_twice_answers_the_second_pass_from_the_cache(
     assert sent == 0
     assert verdicts(second) == truth
     assert second.metrics == first.metrics
+
+
+def test_cleared_answers_are_asked_again_even_in_a_process_that_remembers_them(
+    stored: pd.DataFrame, server: LoopbackServer
+) -> None:
+    evaluate(stored, scorers=[is_polite])
+    sent, _ = calls_during(server, lambda: evaluate(stored, scorers=[is_polite]))
+    assert sent == 0  # answered from memory: the SDK's own objects, kept in this process
+    forgotten = JudgeCache(scorelens.get_tracking_uri()).clear()
+    assert forgotten == distinct_answers(stored)
+    sent, again = calls_during(server, lambda: evaluate(stored, scorers=[is_polite]))
+    assert distinct_answers(stored) <= sent <= len(stored)
+    assert verdicts(again) == expected(stored)
 
 
 def test_recorded_calls_carry_model_tokens_and_cached_flags(

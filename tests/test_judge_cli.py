@@ -66,7 +66,7 @@ def test_score_says_what_the_judge_calls_came_to(
     calls, new, total, cost = judge_usage(out)
     assert (calls, new) == (56, sent)
     assert total == f"{sum(i + o for i, o in tokens):,}"
-    assert cost == f"${dollars:,.2f}"
+    assert cost == f"${dollars:,.2f}"  # dollars >= 0.01, shown in cents
     # Scorers that call no model have no row there.
     assert not re.search(r"^(response_length|llm_tokens)\s+\d", out, re.MULTILINE)
 

@@ -1,15 +1,12 @@
 """What each scorer's own model calls came to, for `scorelens score`: calls, new calls, tokens
-and dollars.
-
-Tokens and cost are those of every call, cached ones included: what the scorer costs on these
-traces without the cache. `new` says how many this run actually sent.
-"""
+and dollars, counted as the editor counts them (scorelens.judging.usage)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
 from scorelens.judging import JudgeCall, PriceTable
+from scorelens.judging.usage import format_cost, usage_of
 
 HEADERS = ["scorer", "judge calls", "new", "tokens", "cost"]
 
@@ -20,34 +17,14 @@ def judge_usage_rows(
     """One row per scorer that called a model, in the order given."""
     rows = []
     for name, calls in judge_calls.items():
-        if not calls:
+        usage = usage_of((c.to_dict() for c in calls), prices)
+        if usage is None:
             continue
-        new = sum(1 for call in calls if not call.cached)
-        rows.append([name, f"{len(calls):,}", f"{new:,}", _tokens(calls), _cost(calls, prices)])
+        # Exact counts in a table; a total some calls did not report is a lower bound.
+        tokens = f"{usage.tokens:,}" if usage.tokens_complete else f">={usage.tokens:,}"
+        if usage.tokens == 0 and not usage.tokens_complete:
+            tokens = "?"  # e.g. streamed without usage: the model did not say
+        rows.append(
+            [name, f"{usage.calls:,}", f"{usage.new_calls:,}", tokens, format_cost(usage.cost_usd)]
+        )
     return rows
-
-
-def format_cost(dollars: float | None) -> str:
-    """`$0.04`; a cost that rounds to nothing is `<$0.01` rather than a misleading `$0.00`."""
-    if dollars is None:
-        return "?"
-    if dollars == 0:
-        return "$0"
-    if dollars < 0.01:
-        return "<$0.01"
-    return f"${dollars:,.2f}"
-
-
-def _tokens(calls: Sequence[JudgeCall]) -> str:
-    counted = [c for c in calls if c.input_tokens is not None or c.output_tokens is not None]
-    if not counted:
-        return "?"  # e.g. streamed without usage: the model did not say
-    total = sum((c.input_tokens or 0) + (c.output_tokens or 0) for c in counted)
-    # Some calls did not say what they used: the total is a lower bound.
-    return f"{total:,}" if len(counted) == len(calls) else f">={total:,}"
-
-
-def _cost(calls: Sequence[JudgeCall], prices: PriceTable) -> str:
-    if any(c.input_tokens is None or c.output_tokens is None for c in calls):
-        return "?"  # a price times unknown tokens is unknown, not zero
-    return format_cost(prices.cost((c.model, c.input_tokens, c.output_tokens) for c in calls))

@@ -1,9 +1,9 @@
 """One scorer over many rows at once: a thread pool, or one event loop for an `async def` scorer.
 
 As MLflow's evaluation harness does (MLFLOW_GENAI_EVAL_MAX_WORKERS), rows are scored
-concurrently, at most `max_workers` at a time (default 10, or SCORELENS_MAX_WORKERS), once
-rows prove slow (a scorer waiting on a model); quick rows run one after another, which for a
-scorer that only computes is several times faster than threads. Results
+concurrently, at most `max_workers` at a time (default 10, or SCORELENS_MAX_WORKERS), as soon
+as a row proves slow (a scorer waiting on a model); quick rows run one after another, which
+for a scorer that only computes is several times faster than threads. Results
 come back in row order, so aggregates are those of a sequential run; a row's exception stays on
 its row. Each row's model calls are recorded, and answered from the judge-call cache when one is
 given (see scorelens.judging).
@@ -92,30 +92,44 @@ def score_rows(
             verdicts = scorer.score(row.inputs, row.outputs, row.expectations, row.trace)
         return RowResult(verdicts, calls, (time.perf_counter() - started) * 1000)
 
-    # Rows go one at a time while they are quick: threads cost more than they save for a
-    # scorer that computes (the GIL runs one at a time anyway). Two slow rows in a row mean
-    # the scorer waits on something, a model most likely: the rest go to the pool.
-    index, slow_in_a_row = 0, 0
-    while index < len(rows) and (workers == 1 or slow_in_a_row < _SLOW_ROWS_TO_POOL):
-        result = results[index] = one(index)
+    def finish(index: int, result: RowResult | None) -> None:
+        results[index] = result
         if result is not None and on_done is not None:
             on_done(index, result)
-        quick = result is None or result.elapsed_ms < _SLOW_ROW_MS
-        slow_in_a_row = 0 if quick else slow_in_a_row + 1
-        index += 1
-    if index == len(rows):
+
+    if workers == 1 or len(rows) <= 1:
+        for index in range(len(rows)):
+            finish(index, one(index))
         return results
     with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
-        # Each row runs in a copy of the caller's context: where traces go while scorers run,
-        # and the row's own judge scope, are context variables.
-        futures = {
-            pool.submit(contextvars.copy_context().run, one, i): i for i in range(index, len(rows))
-        }
+
+        def submit(index: int) -> concurrent.futures.Future[RowResult | None]:
+            # A copy of the caller's context: where traces go while scorers run, and the
+            # row's own judge scope, are context variables.
+            return pool.submit(contextvars.copy_context().run, one, index)
+
+        # Quick rows go one at a time in this thread: threads cost more than they save for a
+        # scorer that computes (the GIL runs one at a time anyway). The first row runs in the
+        # pool, watched: still running after 2 ms, the scorer waits on something (a model,
+        # another row) and every row goes to the pool at once. Later, two slow rows in a row
+        # (one could be a pause for garbage collection) send the rest there too.
+        index = 0
+        first = submit(0)
+        try:
+            finish(0, first.result(timeout=_SLOW_ROW_MS / 1000))
+            index, slow_in_a_row = 1, 0
+            while index < len(rows) and slow_in_a_row < _SLOW_ROWS_TO_POOL:
+                result = one(index)
+                finish(index, result)
+                index += 1
+                slow = result is not None and result.elapsed_ms >= _SLOW_ROW_MS
+                slow_in_a_row = slow_in_a_row + 1 if slow else 0
+        except concurrent.futures.TimeoutError:
+            pass
+        futures = {first: 0} if index == 0 else {}
+        futures.update({submit(i): i for i in range(max(index, 1), len(rows))})
         for future in concurrent.futures.as_completed(futures):
-            i = futures[future]
-            result = results[i] = future.result()
-            if result is not None and on_done is not None:
-                on_done(i, result)
+            finish(futures[future], future.result())
     return results
 
 

@@ -53,6 +53,9 @@ class JudgeCache:
     def _path(self, key: str) -> str:
         return os.path.join(self.folder, key[:2], f"{key}.json")
 
+    def has(self, key: str) -> bool:
+        return os.path.exists(self._path(key))
+
     def get(self, key: str) -> CachedAnswer | None:
         try:
             with open(self._path(key), encoding="utf-8") as handle:

@@ -63,6 +63,7 @@ class JudgeCall:
 class _Scope:
     cache: JudgeCache | None
     calls: list[JudgeCall] = field(default_factory=list)
+    last_key: str | None = None  # the cache entry of the last call answered or kept
 
     def record(
         self, reading: Reading, content_type: str, body: bytes, started: float, cached: bool
@@ -82,6 +83,12 @@ class _Scope:
 
 
 _scope: contextvars.ContextVar[_Scope | None] = contextvars.ContextVar("judge_scope", default=None)
+
+
+def current_scope() -> _Scope | None:
+    return _scope.get()
+
+
 _installed = False
 _install_lock = threading.Lock()
 
@@ -131,10 +138,13 @@ def _install() -> None:
             return  # not imported yet: nothing can call it; checked again at the next scope
         from openai import _base_client
 
+        from scorelens.judging import sdk_memo
+
         library = getattr(_base_client, "httpx2", None) or getattr(_base_client, "httpx", None)
         if library is not None:
             library.Client.send = _sync_send(library, library.Client.send)
             library.AsyncClient.send = _async_send(library, library.AsyncClient.send)
+        sdk_memo.install()
         _installed = True
 
 
@@ -153,7 +163,10 @@ def _lookup(scope: _Scope, request: Any) -> tuple[str | None, CachedAnswer | Non
     if scope.cache is None:
         return None, None
     key = request_key(request.method, str(request.url), request.content)
-    return key, scope.cache.get(key)
+    answer = scope.cache.get(key)
+    if answer is not None:
+        scope.last_key = key
+    return key, answer
 
 
 def _replayed(library: Any, request: Any, answer: CachedAnswer) -> Any:
@@ -169,6 +182,7 @@ def _keep(scope: _Scope, key: str | None, response: Any, body: bytes) -> str:
     content_type = str(response.headers.get("content-type", ""))
     if key is not None and scope.cache is not None:
         scope.cache.put(key, CachedAnswer(response.status_code, content_type, body))
+        scope.last_key = key
     return content_type
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from pygls.uris import from_fs_path
 
 from scorelens.judging import JudgeCallData, PriceTable
+from scorelens.judging.usage import usage_of
 from scorelens.lsp import summaries
 from scorelens.lsp.discovery import ScorerDef
 from scorelens.lsp.protocol import Aggregate, JudgeUsage, ScorerState, ScorerSummary
@@ -117,17 +118,15 @@ def _figures(
 
 
 def judge_usage(calls: Iterable[JudgeCallData], prices: PriceTable) -> JudgeUsage | None:
-    """What the calls add up to; None when there were none."""
-    count = new = tokens = 0
-    priced: list[tuple[str, int | None, int | None]] = []
-    for call in calls:
-        count += 1
-        new += not call["cached"]
-        tokens += (call["inputTokens"] or 0) + (call["outputTokens"] or 0)
-        priced.append((call["model"], call["inputTokens"], call["outputTokens"]))
-    if count == 0:
+    usage = usage_of(calls, prices)
+    if usage is None:
         return None
-    return {"calls": count, "newCalls": new, "tokens": tokens, "costUsd": prices.cost(priced)}
+    return {
+        "calls": usage.calls,
+        "newCalls": usage.new_calls,
+        "tokens": usage.tokens,
+        "costUsd": usage.cost_usd,
+    }
 
 
 def shown(summary: ScorerSummary | None) -> Any:

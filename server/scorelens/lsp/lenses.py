@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import math
-
 from lsprotocol import types
 
 from scorelens.genai.verdicts import pass_count
+from scorelens.judging.usage import format_cost, format_tokens
 from scorelens.lsp.discovery import ScorerDef
 from scorelens.lsp.protocol import JudgeUsage, ScorerSummary
 from scorelens.lsp.summaries import format_delta, format_number
@@ -79,24 +78,8 @@ def judge_text(usage: JudgeUsage) -> str:
         f"{format_tokens(usage['tokens'])} tokens",
     ]
     if usage["costUsd"] is not None:
-        parts.append(format_dollars(usage["costUsd"]))
+        parts.append(format_cost(usage["costUsd"]))
     return " · ".join(parts)
-
-
-def format_tokens(tokens: int) -> str:
-    if tokens < 1_000:
-        return str(tokens)
-    if tokens < 1_000_000:
-        return f"{tokens / 1_000:.3g}k"
-    return f"{tokens / 1_000_000:.3g}M"
-
-
-def format_dollars(amount: float) -> str:
-    # Cents for most runs; a cheap run still shows what it cost rather than $0.00.
-    if amount == 0 or amount >= 0.01:
-        return f"${amount:,.2f}"
-    digits = 1 - math.floor(math.log10(amount))  # two significant digits, never 5.3e-05
-    return f"${amount:.{digits}f}".rstrip("0")
 
 
 def _previous_passes(summary: ScorerSummary, judged: int) -> float | None:

@@ -1,0 +1,63 @@
+"""What a scorer's model calls add up to, and how it reads: one rule for the lens, the hover,
+the panel (which mirrors `format_tokens`/`format_cost` in TypeScript) and `scorelens score`.
+
+Tokens and cost are those of every call, cached ones included: what the scorer costs on these
+traces without the cache. `new_calls` says how many actually reached the model.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from scorelens.judging.interception import JudgeCallData
+from scorelens.judging.prices import PriceTable
+
+
+@dataclass(frozen=True)
+class Usage:
+    calls: int
+    new_calls: int
+    tokens: int  # input and output, of the calls that said (see tokens_complete)
+    tokens_complete: bool  # every call said what it used (a stream may not)
+    cost_usd: float | None  # None: a model without a price, or tokens a call did not say
+
+
+def usage_of(calls: Iterable[JudgeCallData], prices: PriceTable) -> Usage | None:
+    """None when there were no calls."""
+    count = new = tokens = 0
+    complete = True
+    priced: list[tuple[str, int | None, int | None]] = []
+    for call in calls:
+        count += 1
+        new += not call["cached"]
+        if call["inputTokens"] is None or call["outputTokens"] is None:
+            complete = False
+        tokens += (call["inputTokens"] or 0) + (call["outputTokens"] or 0)
+        priced.append((call["model"], call["inputTokens"], call["outputTokens"]))
+    if count == 0:
+        return None
+    # A price times an unknown number of tokens is unknown, not zero.
+    cost = prices.cost(priced) if complete else None
+    return Usage(count, new, tokens, complete, cost)
+
+
+def format_tokens(tokens: int) -> str:
+    """Compact, for a lens: 999, 18.3k, 183k, 1.83M."""
+    if tokens < 1_000:
+        return str(tokens)
+    if tokens < 1_000_000:
+        return f"{tokens / 1_000:.3g}k"
+    return f"{tokens / 1_000_000:.3g}M"
+
+
+def format_cost(dollars: float | None) -> str:
+    """`$0.04`; below a cent two significant digits (`$0.000053`), never `$0.00` for a cost
+    that is not nothing; `?` when unknown."""
+    if dollars is None:
+        return "?"
+    if dollars == 0 or dollars >= 0.01:
+        return f"${dollars:,.2f}"
+    digits = 1 - math.floor(math.log10(dollars))
+    return f"${dollars:.{digits}f}".rstrip("0")
