@@ -83,7 +83,7 @@ window.addEventListener("message", (event: MessageEvent<ToWebview>) => {
       row?.focus();
     }
   } else if (message.type === "trace") {
-    root.innerHTML = renderTrace(message.trace);
+    root.innerHTML = renderTrace(message.trace, message.scores);
     document.getElementById("back")?.focus();
   } else {
     root.innerHTML = `<p class="error-text">${escapeHtml(message.message)}</p>`;
