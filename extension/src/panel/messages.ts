@@ -14,7 +14,8 @@ export type TraceScores = { ok: true; results: ScorerResult[] } | { ok: false; e
 
 /** Host -> webview. */
 export type ToWebview =
-  | { type: "rows"; query: Query; result: ResultRowsResult }
+  // followed: asked by the host on a server notification, not for the user (see follow.ts).
+  | { type: "rows"; query: Query; result: ResultRowsResult; followed: boolean }
   | { type: "trace"; trace: TraceData; scores: TraceScores }
   | { type: "error"; message: string };
 

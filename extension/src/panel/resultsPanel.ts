@@ -99,7 +99,7 @@ export class ResultsPanel {
     ResultsPanel.lastStatus = status;
     const panel = ResultsPanel.current;
     if (panel && rowsAfterStatus(panel.waiting, previous, status)) {
-      void panel.refresh();
+      void panel.refresh(true);
     }
   }
 
@@ -107,7 +107,7 @@ export class ResultsPanel {
   static followScores(change: ScoresChangedParams): void {
     const panel = ResultsPanel.current;
     if (panel && rowsAfterScores(panel.waiting, change.changed)) {
-      void panel.refresh();
+      void panel.refresh(true);
     }
   }
 
@@ -135,7 +135,7 @@ export class ResultsPanel {
     void this.panel.webview.postMessage(message);
   }
 
-  private async refresh(): Promise<void> {
+  private async refresh(followed = false): Promise<void> {
     const client = this.client();
     if (!client) {
       this.post({ type: "error", message: "The ScoreLens server is not running." });
@@ -145,7 +145,7 @@ export class ResultsPanel {
     this.requestsOut += 1;
     try {
       const result = await client.sendRequest(requests.resultRows, params);
-      this.post({ type: "rows", query: this.query, result });
+      this.post({ type: "rows", query: this.query, result, followed });
     } catch (error) {
       if (endedByRestartOrCancel(error)) {
         return; // the restarted server's first status notification refreshes the panel
