@@ -2,7 +2,7 @@
 // The status bar and lenses follow the server's notifications, not these commands' results.
 import * as path from "node:path";
 import * as vscode from "vscode";
-import type { LanguageClient } from "vscode-languageclient/node";
+import type { LanguageClient, RequestType } from "vscode-languageclient/node";
 import { outputChannel } from "./common/logging";
 import { ask } from "./common/requests";
 import { pickDataset } from "./datasets";
@@ -11,6 +11,7 @@ import { ResultsPanel } from "./panel/resultsPanel";
 import {
   LENS_SCORE_COMMAND,
   LENS_SHOW_RESULTS_COMMAND,
+  type NoParams,
   type RescoreParams,
   requests,
   type ScorerRef,
@@ -108,25 +109,43 @@ export function registerCommands(context: vscode.ExtensionContext, session: Sess
     }
   });
 
-  register("scorelens.clearResults", async () => {
+  // What a clear forgets cannot come back without running scorers (or models) again: ask first.
+  const clearAfterConfirming = async (
+    question: string,
+    action: string,
+    request: RequestType<NoParams, { cleared: number }, void>,
+    done: (cleared: number) => string,
+  ) => {
     const running = needClient();
     if (!running) {
       return;
     }
-    const confirm = await vscode.window.showWarningMessage(
-      "Forget every stored scorer result? Traces are kept.",
-      { modal: true },
-      "Clear Results",
-    );
+    const confirm = await vscode.window.showWarningMessage(question, { modal: true }, action);
     if (confirm) {
-      const result = await ask(running, requests.clearResults, {}, "Clear Results");
+      const result = await ask(running, request, {}, action);
       if (result !== undefined) {
-        void vscode.window.showInformationMessage(
-          `ScoreLens: cleared results of ${String(result.cleared)} scorer versions.`,
-        );
+        void vscode.window.showInformationMessage(`ScoreLens: ${done(result.cleared)}`);
       }
     }
-  });
+  };
+  register("scorelens.clearResults", () =>
+    clearAfterConfirming(
+      "Forget every stored scorer result? Traces are kept.",
+      "Clear Results",
+      requests.clearResults,
+      (cleared) => `cleared results of ${String(cleared)} scorer versions.`,
+    ),
+  );
+  register("scorelens.clearJudgeCache", () =>
+    clearAfterConfirming(
+      "Forget every cached model answer? Scorers that call a model will call it again.",
+      "Clear Judge Cache",
+      requests.clearJudgeCache,
+      (cleared) =>
+        `forgot ${String(cleared)} cached model answer${cleared === 1 ? "" : "s"}; ` +
+        "stored results are kept.",
+    ),
+  );
 
   register("scorelens.generateTraces", async () => {
     const running = needClient();

@@ -1,6 +1,6 @@
 // When the results panel asks the server for rows again, decided from the server's
-// notifications alone: one request when what it shows changed, none otherwise. Pure, so it is
-// unit-tested.
+// notifications alone: one request when what it shows changed, none otherwise; and whether the
+// webview draws rows that came that way. Pure, so it is unit-tested.
 import type { ScorerRef, StatusParams, TraceSet } from "../protocol";
 
 // `waiting`, in both: rows are already on their way (the webview is loading, or a request is
@@ -38,4 +38,13 @@ export function rowsAfterStatus(
 
 function sameTraceSet(a: TraceSet, b: TraceSet): boolean {
   return a.runId === b.runId && a.traceCount === b.traceCount;
+}
+
+/**
+ * Rows arrived in the webview: whether it draws the table. Rows the host asked for on its own,
+ * following the server, leave an open trace in place: a long run sends figures every 0.5 s and
+ * would otherwise take the trace away as it is read. Back asks for fresh rows anyway.
+ */
+export function drawsRows(showingTrace: boolean, followed: boolean): boolean {
+  return !(showingTrace && followed);
 }

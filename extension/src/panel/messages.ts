@@ -1,5 +1,5 @@
 // Messages between the results panel's host (extension) and its webview, both directions.
-import type { ResultRowsResult, RowFilter, TraceData } from "../protocol";
+import type { ResultRowsResult, RowFilter, ScorerResult, TraceData } from "../protocol";
 
 export interface Query {
   filter: RowFilter;
@@ -9,10 +9,14 @@ export interface Query {
   descending: boolean;
 }
 
+/** What the scorers said about the open trace, or why that could not be read. */
+export type TraceScores = { ok: true; results: ScorerResult[] } | { ok: false; error: string };
+
 /** Host -> webview. */
 export type ToWebview =
-  | { type: "rows"; query: Query; result: ResultRowsResult }
-  | { type: "trace"; trace: TraceData }
+  // followed: asked by the host on a server notification, not for the user (see follow.ts).
+  | { type: "rows"; query: Query; result: ResultRowsResult; followed: boolean }
+  | { type: "trace"; trace: TraceData; scores: TraceScores }
   | { type: "error"; message: string };
 
 /** Webview -> host. */

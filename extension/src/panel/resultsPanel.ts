@@ -11,7 +11,13 @@ import {
 import { logError } from "../common/logging";
 import { endedByRestartOrCancel } from "../common/requestErrors";
 import { rowsAfterScores, rowsAfterStatus } from "./follow";
-import { type FromWebview, isFromWebview, type Query, type ToWebview } from "./messages";
+import {
+  type FromWebview,
+  isFromWebview,
+  type Query,
+  type ToWebview,
+  type TraceScores,
+} from "./messages";
 import { initialQuery, restoredQuery } from "./state";
 
 const VIEW_TYPE = "scorelens.results";
@@ -93,7 +99,7 @@ export class ResultsPanel {
     ResultsPanel.lastStatus = status;
     const panel = ResultsPanel.current;
     if (panel && rowsAfterStatus(panel.waiting, previous, status)) {
-      void panel.refresh();
+      void panel.refresh(true);
     }
   }
 
@@ -101,7 +107,7 @@ export class ResultsPanel {
   static followScores(change: ScoresChangedParams): void {
     const panel = ResultsPanel.current;
     if (panel && rowsAfterScores(panel.waiting, change.changed)) {
-      void panel.refresh();
+      void panel.refresh(true);
     }
   }
 
@@ -129,7 +135,7 @@ export class ResultsPanel {
     void this.panel.webview.postMessage(message);
   }
 
-  private async refresh(): Promise<void> {
+  private async refresh(followed = false): Promise<void> {
     const client = this.client();
     if (!client) {
       this.post({ type: "error", message: "The ScoreLens server is not running." });
@@ -139,7 +145,7 @@ export class ResultsPanel {
     this.requestsOut += 1;
     try {
       const result = await client.sendRequest(requests.resultRows, params);
-      this.post({ type: "rows", query: this.query, result });
+      this.post({ type: "rows", query: this.query, result, followed });
     } catch (error) {
       if (endedByRestartOrCancel(error)) {
         return; // the restarted server's first status notification refreshes the panel
@@ -156,12 +162,24 @@ export class ResultsPanel {
     if (!client) {
       return;
     }
-    try {
-      const result = await client.sendRequest(requests.getTrace, { traceId });
-      this.post({ type: "trace", trace: result.trace });
-    } catch (error) {
-      this.post({ type: "error", message: `Could not load trace ${traceId}: ${String(error)}` });
+    // Asked together; without the scorers' results the trace itself is still worth showing.
+    const [trace, results] = await Promise.allSettled([
+      client.sendRequest(requests.getTrace, { traceId }),
+      client.sendRequest(requests.traceResults, { traceId }),
+    ]);
+    if (trace.status === "rejected") {
+      const message = `Could not load trace ${traceId}: ${String(trace.reason)}`;
+      this.post({ type: "error", message });
+      return;
     }
+    let scores: TraceScores;
+    if (results.status === "fulfilled") {
+      scores = { ok: true, results: results.value.results };
+    } else {
+      logError(`traceResults failed: ${String(results.reason)}`);
+      scores = { ok: false, error: String(results.reason) };
+    }
+    this.post({ type: "trace", trace: trace.value.trace, scores });
   }
 }
 

@@ -1,5 +1,6 @@
 // The results panel's script, inside the webview: draws what the host sends, reports clicks.
 import type { FromWebview, Query, ToWebview } from "../panel/messages";
+import { drawsRows } from "../panel/follow";
 import { nextPage, previousPage, toggleSort, withFilter } from "../panel/state";
 import type { ResultRowsResult, RowFilter } from "../protocol";
 import { escapeHtml, renderTable, renderTrace } from "./render";
@@ -17,6 +18,7 @@ let query: Query | undefined;
 let result: ResultRowsResult | undefined;
 // The row whose trace is open, to put the focus back on it when returning to the table.
 let openedTraceId: string | undefined;
+let showingTrace = false;
 
 function send(next: Query): void {
   vscode.postMessage({ type: "query", query: next });
@@ -74,6 +76,10 @@ window.addEventListener("message", (event: MessageEvent<ToWebview>) => {
     query = message.query;
     result = message.result;
     vscode.setState({ query });
+    if (!drawsRows(showingTrace, message.followed)) {
+      return;
+    }
+    showingTrace = false;
     root.innerHTML = renderTable(message.result, message.query);
     if (openedTraceId !== undefined) {
       const row = Array.from(root.querySelectorAll<HTMLElement>("tr.row")).find(
@@ -83,9 +89,11 @@ window.addEventListener("message", (event: MessageEvent<ToWebview>) => {
       row?.focus();
     }
   } else if (message.type === "trace") {
-    root.innerHTML = renderTrace(message.trace);
+    showingTrace = true;
+    root.innerHTML = renderTrace(message.trace, message.scores);
     document.getElementById("back")?.focus();
   } else {
+    showingTrace = false;
     root.innerHTML = `<p class="error-text">${escapeHtml(message.message)}</p>`;
   }
 });

@@ -4,13 +4,17 @@ import type {
   AssessmentData,
   Bucket,
   Cell,
+  JudgeCallData,
   ResultRowsResult,
+  ScorerResult,
   ScorerSummary,
   SpanData,
   TraceData,
 } from "../protocol";
 import { columnKey, columnLabel } from "../panel/columns";
-import type { Query } from "../panel/messages";
+import { judgeText } from "../panel/judgeUsage";
+import type { Query, TraceScores } from "../panel/messages";
+import { grouped } from "../panel/pyFormat";
 import { pageLabel } from "../panel/state";
 
 const ESCAPES: Record<string, string> = {
@@ -77,11 +81,11 @@ function verdict(value: unknown): boolean | undefined {
   return undefined;
 }
 
-function cellClass(cell: Cell): string {
-  if (cell.error !== null) {
+function verdictClass(value: unknown, error: string | null): string {
+  if (error !== null) {
     return "error";
   }
-  const passed = verdict(cell.value);
+  const passed = verdict(value);
   return passed === undefined ? "" : passed ? "pass" : "fail";
 }
 
@@ -96,7 +100,7 @@ function renderCell(cell: Cell | undefined): string {
     cell.error !== null ? `<div class="detail error-text">${escapeHtml(cell.error)}</div>` : "",
     cell.rationale !== null ? `<div class="detail">${escapeHtml(cell.rationale)}</div>` : "",
   ].join("");
-  return `<td class="${cellClass(cell)}">${change}${escapeHtml(shown)}${detail}</td>`;
+  return `<td class="${verdictClass(cell.value, cell.error)}">${change}${escapeHtml(shown)}${detail}</td>`;
 }
 
 export function renderTable(result: ResultRowsResult, query: Query): string {
@@ -118,6 +122,9 @@ export function renderTable(result: ResultRowsResult, query: Query): string {
         `${escapeHtml(columnLabel(column, result.columns))}${arrow}</button>` +
         `<div class="aggregate">${escapeHtml(aggregateText(column))}` +
         `${column.errors > 0 ? ` · ${String(column.errors)} errors` : ""}</div>` +
+        (column.judge !== null
+          ? `<div class="aggregate judge">${escapeHtml(judgeText(column.judge))}</div>`
+          : "") +
         `${distribution(result.distributions[key] ?? [])}</th>`
       );
     })
@@ -148,11 +155,15 @@ export function renderTable(result: ResultRowsResult, query: Query): string {
   );
 }
 
+function milliseconds(ms: number): string {
+  return `${ms.toFixed(1)} ms`;
+}
+
 function durationMs(span: SpanData): string {
   if (span.end_time_ns === null) {
     return "unfinished";
   }
-  return `${((span.end_time_ns - span.start_time_ns) / 1e6).toFixed(1)} ms`;
+  return milliseconds((span.end_time_ns - span.start_time_ns) / 1e6);
 }
 
 function section(title: string, value: unknown): string {
@@ -210,7 +221,68 @@ function renderAssessments(assessments: AssessmentData[] | undefined): string {
   );
 }
 
-export function renderTrace(trace: TraceData): string {
+function tokenCount(tokens: number | null): string {
+  return tokens === null ? "?" : grouped(tokens);
+}
+
+// Prompts and replies are long and full of markup: collapsed, escaped, wrapped.
+function collapsedText(title: string, text: string): string {
+  return (
+    `<details class="judge-text"><summary>${title}</summary>` +
+    `<pre>${escapeHtml(text)}</pre></details>`
+  );
+}
+
+function renderJudgeCall(call: JudgeCallData): string {
+  const origin = call.cached
+    ? `<span class="judge-cached" title="answered from the judge-call cache">cached</span>`
+    : `<span class="judge-new" title="a request to the model">new</span>`;
+  return (
+    `<li class="judge-call"><div class="judge-figures">` +
+    `<span class="judge-model">${escapeHtml(call.model)}</span> · ` +
+    `${tokenCount(call.inputTokens)} in / ${tokenCount(call.outputTokens)} out tokens · ` +
+    `${milliseconds(call.latencyMs)} · ${origin}</div>` +
+    collapsedText("Prompt", call.prompt) +
+    collapsedText("Reply", call.reply) +
+    `</li>`
+  );
+}
+
+function renderScorerResult(result: ScorerResult, all: readonly ScorerResult[]): string {
+  const shown = result.error !== null ? "error" : formatValue(result.value);
+  const duration =
+    result.durationMs !== null
+      ? ` <span class="duration">${milliseconds(result.durationMs)}</span>`
+      : "";
+  const calls = result.judge.map(renderJudgeCall).join("");
+  return (
+    `<li class="scorer-result"><div class="scorer-head">` +
+    `<span class="scorer-name">${escapeHtml(columnLabel(result, all))}</span> ` +
+    `<span class="${verdictClass(result.value, result.error)}">${escapeHtml(shown)}</span>` +
+    `${duration}</div>` +
+    (result.error !== null ? `<pre class="error-text">${escapeHtml(result.error)}</pre>` : "") +
+    (result.rationale !== null
+      ? `<div class="rationale">${escapeHtml(result.rationale)}</div>`
+      : "") +
+    (calls !== "" ? `<ul class="judge-calls">${calls}</ul>` : "") +
+    `</li>`
+  );
+}
+
+function renderScores(scores: TraceScores): string {
+  let body: string;
+  if (!scores.ok) {
+    body = `<p class="error-text">Could not load the scorers' results: ${escapeHtml(scores.error)}</p>`;
+  } else if (scores.results.length === 0) {
+    body = `<p class="empty">No scorer has a result for this trace yet.</p>`;
+  } else {
+    const items = scores.results.map((r) => renderScorerResult(r, scores.results)).join("");
+    body = `<ul id="scorer-results">${items}</ul>`;
+  }
+  return `<h3>Scorers</h3>${body}`;
+}
+
+export function renderTrace(trace: TraceData, scores: TraceScores): string {
   const children = new Map<string | null, SpanData[]>();
   for (const span of trace.spans) {
     const siblings = children.get(span.parent_id) ?? [];
@@ -226,6 +298,7 @@ export function renderTrace(trace: TraceData): string {
     section("Inputs", root?.inputs ?? null) +
     section("Outputs", root?.outputs ?? null) +
     section("Expectations", trace.info.expectations) +
+    renderScores(scores) +
     renderAssessments(trace.info.assessments) +
     `<h3>Spans</h3><ul id="span-tree">${tree}</ul></div>`
   );

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { rowsAfterScores, rowsAfterStatus } from "../../src/panel/follow";
+import { drawsRows, rowsAfterScores, rowsAfterStatus } from "../../src/panel/follow";
 import type { StatusParams } from "../../src/protocol";
 
 const length = { uri: "file:///w/scorers.py", name: "response_length" };
@@ -37,4 +37,11 @@ test("another trace set, cleared results or a (re)started server ask for rows", 
   assert.equal(rowsAfterStatus(false, status("ready"), status("ready")), true);
   assert.equal(rowsAfterStatus(false, undefined, status("ready")), true);
   assert.equal(rowsAfterStatus(false, status("error"), status("ready")), true);
+});
+
+test("rows that follow the server leave an open trace; rows the user asked for replace it", () => {
+  assert.equal(drawsRows(true, true), false);
+  assert.equal(drawsRows(true, false), true);
+  assert.equal(drawsRows(false, true), true);
+  assert.equal(drawsRows(false, false), true);
 });

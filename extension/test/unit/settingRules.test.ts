@@ -29,10 +29,15 @@ test("an untrusted workspace cannot choose a program or a path", () => {
   assert.equal(effectiveValue(undefined, 30, false, true), 30);
 });
 
-test("the restricted settings are declared to VS Code as restricted too", () => {
-  const manifest = JSON.parse(readFileSync(join(extensionRoot, "package.json"), "utf8")) as {
-    capabilities: { untrustedWorkspaces: { restrictedConfigurations: string[] } };
+interface Manifest {
+  capabilities: { untrustedWorkspaces: { restrictedConfigurations: string[] } };
+  contributes: {
+    configuration: { properties: Record<string, { default?: unknown } | undefined> };
   };
+}
+const manifest = JSON.parse(readFileSync(join(extensionRoot, "package.json"), "utf8")) as Manifest;
+
+test("the restricted settings are declared to VS Code as restricted too", () => {
   assert.deepEqual(
     manifest.capabilities.untrustedWorkspaces.restrictedConfigurations,
     RESTRICTED_IN_UNTRUSTED.map((key) => `scorelens.${key}`),
@@ -57,4 +62,26 @@ test("an untrusted workspace's own virtualenv is not run", () => {
     "/opt/py/bin/python",
   );
   assert.equal(chooseInterpreter("", undefined, folders, false), "python3");
+});
+
+// The server pulls the "scorelens" section itself (workspace/configuration); a setting it reads
+// that the manifest lacks can only be set by hand, and one the manifest offers that it ignores
+// does nothing.
+test("the settings the server reads are the ones the extension contributes", () => {
+  const serverSettings = readFileSync(
+    join(extensionRoot, "..", "server", "scorelens", "lsp", "settings.py"),
+    "utf8",
+  );
+  const read = new Set(
+    Array.from(serverSettings.matchAll(/values(?:\.get\(|\[)"(\w+)"/g), (m) => m[1]),
+  );
+  read.delete("trusted"); // the editor's trust, sent at start (initializationOptions)
+  const contributed = Object.keys(manifest.contributes.configuration.properties).map((key) =>
+    key.replace(/^scorelens\./, ""),
+  );
+  assert.deepEqual([...read].sort(), contributed.sort());
+  // Unset must reach the server as null, its own default (SCORELENS_MAX_WORKERS, else 10): a
+  // number here would always win over the environment.
+  const { properties } = manifest.contributes.configuration;
+  assert.equal(properties["scorelens.maxWorkers"]?.default, null);
 });
