@@ -52,7 +52,12 @@ from scorelens.lsp.summaries import format_number
 scorers = {s.name: s for s in load_scorers("scorers.py")}
 result = scorelens.genai.evaluate(scorelens.search_traces(), scorers=list(scorers.values()))
 facts = [v for v in result.result_df["mentions_expected_facts/value"] if isinstance(v, bool)]
+polite = [v for v in result.result_df["is_polite/value"] if isinstance(v, bool)]
 print(json.dumps({
+    "scorers": len(scorers),
+    "politePassed": f"{sum(polite)}/{len(polite)} pass",
+    # After the e2e's edit, which reads the judge's reply the other way round.
+    "politeInverted": f"{len(polite) - sum(polite)}/{len(polite)} pass",
     "lengthMean": format_number(result.metrics["response_length/mean"]),
     "lengthMeanAfterEdit": format_number(result.metrics["response_length/mean"] + 1000),
     "factsPassed": f"{sum(facts)}/{len(facts)} pass",
@@ -133,6 +138,7 @@ E2E_PORT="$port" E2E_WORKSPACE="$workspace" E2E_SHOTS="$root/shots" E2E_EXPECTED
   E2E_DRIVER="$root/driver" E2E_PYTHON="$py" E2E_TIMING_ONLY="${SCORELENS_E2E_TIMING_ONLY:-0}" \
   E2E_TIMING_TRACES="$timing_traces" E2E_TIMING_DATASET="$timing_dataset" \
   E2E_TIMING_SAMPLES="${SCORELENS_E2E_TIMING_SAMPLES:-5}" E2E_LENGTH_LINE="$(grep -n 'return len(outputs or "")' "$workspace/scorers.py" | cut -d: -f1)" \
+  E2E_POLITE_LINE="$(grep -n 'return reply.strip().lower().startswith("yes")' "$workspace/scorers.py" | cut -d: -f1)" \
   timeout 900 /usr/bin/node "$repo/extension/e2e/test.mjs"
 status=$?
 set -e

@@ -94,7 +94,8 @@ async function journey() {
   // 1. An empty workspace: every lens says what to do next, and the status bar agrees.
   await lens("no stored traces yet · ▶ Generate Traces…").waitFor({ timeout: 120000 });
   check(
-    (await lenses().allInnerTexts()).filter((t) => t.includes("▶ Generate Traces…")).length === 3,
+    (await lenses().allInnerTexts()).filter((t) => t.includes("▶ Generate Traces…")).length ===
+      expected.scorers,
     "with no traces, each scorer's lens offers Generate Traces",
   );
   check((await statusSays(0)).includes("all traces"), "the status bar shows no traces yet");
@@ -111,7 +112,10 @@ async function journey() {
   const scoredTexts = (await lenses().allInnerTexts()).filter((t) =>
     t.includes(`${expected.traces} traces · 0 errors`),
   );
-  check(scoredTexts.length === 3, `every scorer was scored, no click: ${scoredTexts.join(" | ")}`);
+  check(
+    scoredTexts.length === expected.scorers,
+    `every scorer was scored, no click: ${scoredTexts.join(" | ")}`,
+  );
   await shot("after-generate");
   await checkNoErrorsShown("after generating");
 
@@ -133,14 +137,16 @@ async function journey() {
     .locator(".monaco-dialog-box .monaco-button", { hasText: "Clear Results" })
     .click({ timeout: 15000 });
   await toast("cleared results of").waitFor({ timeout: 60000 });
-  await lens(`Score all 3 scorers of this file`).waitFor({ timeout: 60000 });
+  await lens(`Score all ${expected.scorers} scorers of this file`).waitFor({ timeout: 60000 });
   check(
     (await lenses().allInnerTexts()).filter((t) => t.includes(`▶ Score ${expected.traces} traces`))
-      .length === 3,
+      .length === expected.scorers,
     "after Clear Results every scorer offers scoring again, and the file can be scored at once",
   );
   await palette("ScoreLens: Re-score All");
-  await toast(`re-scored 3 scorers in 1 file on ${expected.traces} traces`).waitFor({
+  await toast(
+    `re-scored ${expected.scorers} scorers in 1 file on ${expected.traces} traces`,
+  ).waitFor({
     timeout: 120000,
   });
   await lengthLens.waitFor({ timeout: 60000 });
@@ -165,6 +171,28 @@ async function journey() {
     "after File: Revert File no lens says (saved version)",
   );
 
+  // 5b. A judge scorer (it asks the loopback model whether an answer is polite): edit only how
+  // it reads the reply and save. Every trace is re-scored, and not one model call is made.
+  await lens(`is_polite · ${expected.politePassed}`).waitFor({ timeout: 60000 });
+  const modelCalls = async () => {
+    const stats = await fetch(new URL("/stats", env.OPENAI_BASE_URL));
+    return (await stats.json()).modelCalls;
+  };
+  const callsBefore = await modelCalls();
+  await ui.endOfLine(env.E2E_POLITE_LINE);
+  await page.keyboard.type(" is False");
+  await page.keyboard.press("Control+S");
+  const reparsed = lens(`is_polite · ${expected.politeInverted}`);
+  await reparsed.waitFor({ timeout: 120000 });
+  const reparsedText = await reparsed.innerText();
+  check(
+    reparsedText.includes(`${expected.traces} judge calls (0 new)`),
+    `after a parsing edit the judge's lens says no call was new: "${reparsedText}"`,
+  );
+  const callsAfter = await modelCalls();
+  check(callsAfter === callsBefore, `and the model was not called (${callsAfter - callsBefore})`);
+  await shot("judge-lens-after-parsing-edit");
+
   // 6. The results panel: a row per trace, a column per scorer.
   await lens("Results").click();
   const view = webview();
@@ -172,7 +200,7 @@ async function journey() {
   const label = await view.locator("#page-label").innerText();
   check(label.endsWith(`of ${expected.traces}`), `the panel pages through all traces (${label})`);
   const headers = await view.locator("th button.sort").allInnerTexts();
-  check(headers.length === 3, `a column per scorer: ${headers.join(", ")}`);
+  check(headers.length === expected.scorers, `a column per scorer: ${headers.join(", ")}`);
   await shot("panel");
 
   // 7. A narrow panel still shows every scorer column.
@@ -270,7 +298,7 @@ async function journey() {
   const afterScore = await redraws();
   check(afterScore === 1, `a Score click redraws the panel once (${afterScore})`);
   await palette("ScoreLens: Re-score All");
-  await toast(`re-scored 3 scorers in 1 file on ${expected.traces} traces`)
+  await toast(`re-scored ${expected.scorers} scorers in 1 file on ${expected.traces} traces`)
     .nth(0)
     .waitFor({ timeout: 120000 });
 

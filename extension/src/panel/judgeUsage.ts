@@ -1,5 +1,6 @@
 // How a scorer's model usage reads in the panel: the words and rules of the server's lens
-// (server/scorelens/lsp/lenses.py `judge_text`, `format_tokens`, `format_dollars`), so a column
+// (server/scorelens/lsp/lenses.py `judge_text`; scorelens/judging/usage.py `format_tokens`,
+// `format_cost`), so a column
 // header and its lens never disagree. Pure, so it is unit-tested; imported by the webview too.
 import type { JudgeUsage } from "../protocol";
 import { fixed, general, grouped } from "./pyFormat";
@@ -21,10 +22,14 @@ export function formatTokens(tokens: number): string {
   if (tokens < 1_000) {
     return String(tokens);
   }
-  if (tokens < 1_000_000) {
+  // The unit changes where three significant digits would round up to a thousand of it.
+  if (tokens < 999_500) {
     return `${general(tokens / 1_000, 3)}k`;
   }
-  return `${general(tokens / 1_000_000, 3)}M`;
+  if (tokens < 999_500_000) {
+    return `${general(tokens / 1_000_000, 3)}M`;
+  }
+  return `${general(tokens / 1_000_000_000, 3)}B`;
 }
 
 export function formatDollars(amount: number): string {

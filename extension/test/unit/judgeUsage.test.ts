@@ -42,6 +42,8 @@ test("the same figures as the server's lens, value for value", () => {
     tokens.push(Math.floor(next() ** 3 * 5e7));
     dollars.push(Number((next() ** 4 * 50).toPrecision(1 + (i % 6))));
   }
+  // Where the unit changes, and past a billion.
+  tokens.push(999, 1_000, 999_499, 999_500, 999_999, 999_499_999, 999_500_000, 2_000_000_000);
   const usages = tokens.map((t, i) => ({
     calls: i,
     newCalls: Math.floor(i / 3),
@@ -50,7 +52,8 @@ test("the same figures as the server's lens, value for value", () => {
   }));
   const script = [
     "import json, sys",
-    "from scorelens.lsp.lenses import format_dollars, format_tokens, judge_text",
+    "from scorelens.judging.usage import format_cost as format_dollars, format_tokens",
+    "from scorelens.lsp.lenses import judge_text",
     "given = json.load(sys.stdin)",
     "print(json.dumps({",
     "  'tokens': [format_tokens(t) for t in given['tokens']],",

@@ -44,12 +44,15 @@ def usage_of(calls: Iterable[JudgeCallData], prices: PriceTable) -> Usage | None
 
 
 def format_tokens(tokens: int) -> str:
-    """Compact, for a lens: 999, 18.3k, 183k, 1.83M."""
+    """Compact, for a lens: 999, 18.3k, 183k, 1M, 1.83M."""
     if tokens < 1_000:
         return str(tokens)
-    if tokens < 1_000_000:
+    # The unit changes where three significant digits would round up to a thousand of it.
+    if tokens < 999_500:
         return f"{tokens / 1_000:.3g}k"
-    return f"{tokens / 1_000_000:.3g}M"
+    if tokens < 999_500_000:
+        return f"{tokens / 1_000_000:.3g}M"
+    return f"{tokens / 1_000_000_000:.3g}B"
 
 
 def format_cost(dollars: float | None) -> str:
