@@ -123,6 +123,12 @@ class Editor:
             raise AssertionError(f"lens {title!r} lacks {expect!r}")
         return elapsed, bool(notice.workerCalled)
 
+    async def titles(self) -> list[str]:
+        lenses = await self.client.text_document_code_lens_async(
+            types.CodeLensParams(text_document=types.TextDocumentIdentifier(uri=self.uri))
+        )
+        return [lens.command.title for lens in lenses or [] if lens.command]
+
     async def stop(self) -> None:
         await self.client.shutdown_async(None)
         self.client.exit(None)

@@ -20,4 +20,6 @@ def test_judge_bench_counts_calls_and_leaves_the_working_directory_alone(tmp_pat
     assert re.search(r"sequential / concurrent\s+[\d.]+ x", out), out
     assert re.search(r"\(b\) reply parsing edited\s+[\d.]+ s\s+0 model calls", out), out
     assert re.search(r"\(c\) prompt edited\s+[\d.]+ s\s+12 model calls", out), out
+    assert re.search(r"\(d\) editor: parsing edited\s+[\d.]+ s\s+0 model calls", out), out
+    assert re.search(r"is_polite · .* · 12 judge calls \(0 new\)", out), out
     assert list(cwd.iterdir()) == []
