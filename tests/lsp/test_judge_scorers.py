@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from fixtures.openai_server import LoopbackServer
 
 from scorelens.lsp import protocol
 from tests.lsp.conftest import Session, start
@@ -40,19 +41,25 @@ def lens_of(titles: list[str]) -> str:
     return next(t for t in titles if t.startswith("judged"))
 
 
-async def test_calls_are_counted_priced_and_cached_across_parsing_edits(lsp: Session) -> None:
+async def test_calls_are_counted_priced_and_cached_across_parsing_edits(
+    lsp: Session, openai_server: LoopbackServer
+) -> None:
     (lsp.root / "judge.py").write_text(judge())
     lsp.open("judge.py")
+    sent = openai_server.model_calls
     first = (await lsp.save("judge.py", judge()))["changed"][0]
     usage = first["judge"]
     assert (usage["calls"], usage["newCalls"]) == (3, 3)
+    assert openai_server.model_calls - sent == 3  # what the model received, as counted
     assert usage["tokens"] > 0 and usage["costUsd"] > 0  # gpt-4o-mini has a price
     title = lens_of(await lsp.lenses("judge.py"))
     assert re.search(r" · 3 judge calls \(3 new\) · \d+ tokens · \$0\.\d+$", title), title
 
     # Only the parsing changed: every call is answered from the cache.
+    sent = openai_server.model_calls
     reparsed = (await lsp.save("judge.py", judge(parse=WORDS), 3))["changed"][0]
     assert (reparsed["judge"]["calls"], reparsed["judge"]["newCalls"]) == (3, 0)
+    assert openai_server.model_calls == sent
     assert reparsed["hash"] != first["hash"]
     assert "3 judge calls (0 new)" in lens_of(await lsp.lenses("judge.py"))
 
@@ -60,6 +67,7 @@ async def test_calls_are_counted_priced_and_cached_across_parsing_edits(lsp: Ses
     reworded = judge(prompt="Is this answer rude? Answer yes or no. ", parse=WORDS)
     asked = (await lsp.save("judge.py", reworded, 4))["changed"][0]
     assert (asked["judge"]["calls"], asked["judge"]["newCalls"]) == (3, 3)
+    assert openai_server.model_calls == sent + 3
 
     # The trace view's data: each scorer's prompt and raw reply for one trace.
     rows = await lsp.request(protocol.result_rows, {"limit": 1})
@@ -73,14 +81,18 @@ async def test_calls_are_counted_priced_and_cached_across_parsing_edits(lsp: Ses
     assert call["cached"] is False and call["outputTokens"] > 0
 
 
-async def test_clearing_the_judge_cache_asks_the_model_again(lsp: Session) -> None:
+async def test_clearing_the_judge_cache_asks_the_model_again(
+    lsp: Session, openai_server: LoopbackServer
+) -> None:
     (lsp.root / "judge.py").write_text(judge())
     lsp.open("judge.py")
     await lsp.save("judge.py", judge())
     cleared = await lsp.request(protocol.clear_judge_cache, {})
     assert cleared == {"cleared": 3}
+    sent = openai_server.model_calls
     reparsed = (await lsp.save("judge.py", judge(parse=WORDS), 3))["changed"][0]
     assert reparsed["judge"]["newCalls"] == 3
+    assert openai_server.model_calls == sent + 3  # the worker's memory was no shortcut
 
 
 @pytest.fixture
@@ -90,13 +102,17 @@ async def uncached(workspace: Path) -> AsyncIterator[Session]:
     await session.client.shutdown_session()
 
 
-async def test_the_cache_can_be_turned_off(uncached: Session) -> None:
+async def test_the_cache_can_be_turned_off(
+    uncached: Session, openai_server: LoopbackServer
+) -> None:
     lsp = uncached
     (lsp.root / "judge.py").write_text(judge())
     lsp.open("judge.py")
     await lsp.save("judge.py", judge())
+    sent = openai_server.model_calls
     reparsed = (await lsp.save("judge.py", judge(parse=WORDS), 3))["changed"][0]
     assert (reparsed["judge"]["calls"], reparsed["judge"]["newCalls"]) == (3, 3)
+    assert openai_server.model_calls == sent + 3
     assert not (lsp.root / ".scorelens" / "judge_cache").exists()
 
 
@@ -135,3 +151,14 @@ async def test_a_long_run_shows_its_figures_so_far(one_at_a_time: Session) -> No
     assert 0 < partial["scored"] < 3 and partial["total"] == 3
     assert partial["aggregates"][0]["name"] == "mean"
     assert final["changed"][0]["state"] == "scored" and final["changed"][0]["scored"] == 3
+
+
+async def test_a_rate_limited_run_says_so_once(lsp: Session) -> None:
+    # The loopback model answers 429 to every request marked so, through the SDK's retries.
+    limited = judge(prompt="[rate-limit] Is this answer polite? Answer yes or no. ")
+    (lsp.root / "judge.py").write_text(limited)
+    lsp.open("judge.py")
+    summary = (await lsp.save("judge.py", limited))["changed"][0]
+    assert summary["errors"] == 3
+    (diagnostic,) = lsp.client.diagnostics[lsp.uri("judge.py")]
+    assert diagnostic.message.startswith("rate limited: 3 of 3 traces"), diagnostic.message
