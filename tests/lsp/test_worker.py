@@ -61,7 +61,9 @@ async def test_hanging_scorer_is_killed_and_reported(quick_timeout: Session) -> 
     changed = await lsp.save("slow.py", HANGING)
     (summary,) = changed["changed"]
     assert summary["state"] == "error"
-    assert "'hangs' ran past the 3 s timeout on trace tr-" in summary["message"]
+    # The trace it hung on, or the traces scored at once when it hung on them all.
+    assert "'hangs' ran past the 3 s timeout on trace" in summary["message"]
+    assert " tr-" in summary["message"]
     assert (await lsp.lenses("slow.py"))[0].startswith("hangs · ⚠ scorer 'hangs' ran past")
     diagnostics = lsp.client.diagnostics[lsp.uri("slow.py")]
     assert "ran past the 3 s timeout" in diagnostics[0].message
