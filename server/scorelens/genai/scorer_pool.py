@@ -28,6 +28,9 @@ MAX_WORKERS_ENV = "SCORELENS_MAX_WORKERS"
 DEFAULT_MAX_WORKERS = 10
 _SLOW_ROW_MS = 2.0
 _SLOW_ROWS_TO_POOL = 2
+# The first row may pay for one-time work (a client made, a module read): it must stay busy
+# this long before every row goes to the pool at once.
+_FIRST_ROW_WAIT_MS = 50.0
 
 
 def max_workers(value: int | None = None) -> int:
@@ -110,13 +113,13 @@ def score_rows(
 
         # Quick rows go one at a time in this thread: threads cost more than they save for a
         # scorer that computes (the GIL runs one at a time anyway). The first row runs in the
-        # pool, watched: still running after 2 ms, the scorer waits on something (a model,
-        # another row) and every row goes to the pool at once. Later, two slow rows in a row
-        # (one could be a pause for garbage collection) send the rest there too.
+        # pool, watched: still running after 50 ms, the scorer waits on something (a model,
+        # another row) and every row goes to the pool at once. Later, two rows in a row slower
+        # than 2 ms (one could be a pause for garbage collection) send the rest there too.
         index = 0
         first = submit(0)
         try:
-            finish(0, first.result(timeout=_SLOW_ROW_MS / 1000))
+            finish(0, first.result(timeout=_FIRST_ROW_WAIT_MS / 1000))
             index, slow_in_a_row = 1, 0
             while index < len(rows) and slow_in_a_row < _SLOW_ROWS_TO_POOL:
                 result = one(index)

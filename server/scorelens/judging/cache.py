@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from scorelens.store.atomic_file import write_atomically
 
 CACHE_DIR = "judge_cache"
+GENERATION_FILE = "generation"
 CACHE_ENV = "SCORELENS_JUDGE_CACHE"
 
 
@@ -49,12 +50,30 @@ class CachedAnswer:
 class JudgeCache:
     def __init__(self, store_root: str) -> None:
         self.folder = os.path.join(os.path.abspath(store_root), CACHE_DIR)
+        # Which filling of the cache this is, read once: what a process remembers of the cache
+        # (judging/sdk_memo.py) holds for this generation only, and a clear starts a new one.
+        self.generation = self._read_generation()
 
     def _path(self, key: str) -> str:
         return os.path.join(self.folder, key[:2], f"{key}.json")
 
-    def has(self, key: str) -> bool:
-        return os.path.exists(self._path(key))
+    def _read_generation(self) -> str | None:
+        try:
+            with open(os.path.join(self.folder, GENERATION_FILE), encoding="utf-8") as handle:
+                return handle.read().strip() or None
+        except OSError:
+            return None
+
+    def _start_generation(self) -> None:
+        # The first writer of a new cache folder names its generation; the others find it.
+        try:
+            handle = os.open(
+                os.path.join(self.folder, GENERATION_FILE), os.O_WRONLY | os.O_CREAT | os.O_EXCL
+            )
+        except FileExistsError:
+            return
+        with os.fdopen(handle, "w", encoding="utf-8") as marker:
+            marker.write(uuid.uuid4().hex)
 
     def get(self, key: str) -> CachedAnswer | None:
         try:
@@ -74,6 +93,9 @@ class JudgeCache:
         }
         try:
             os.makedirs(os.path.dirname(self._path(key)), exist_ok=True)
+            if self.generation is None:  # a cache begun by this run: join its generation
+                self._start_generation()
+                self.generation = self._read_generation()
             write_atomically(self._path(key), json.dumps(entry).encode())
         except OSError:
             # The scorer has its answer either way; a full disk, or a clear while scoring,

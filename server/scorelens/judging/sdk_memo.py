@@ -4,9 +4,11 @@ A cached call answered at the HTTP layer (interception.py) still pays for the op
 building the request and parsing the reply, about half a millisecond, which is most of a
 re-score of 1,000 traces after an edit of a judge's parsing. Here `create` itself is wrapped:
 inside a scorer, with the cache on, a call the SDK made before with the same arguments (and
-client base URL) returns the object the SDK built then, as long as the cache still holds the
-answer it came from (so clearing the cache clears this too). Streams are single-use and are
-left to the HTTP layer; so are calls whose arguments have no stable text form.
+client base URL) returns the object the SDK built then, as long as the cache it came from
+has not been cleared since (its generation, read when a run starts, is the same). Streams are
+single-use and are left to the HTTP layer; so are calls whose arguments have no stable text
+form. The object is shared: a scorer that changes the reply it was given changes it for the
+rows after it too.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ _MEMO_LIMIT = 50_000
 class _Kept:
     response: Any
     call: JudgeCall
-    http_key: str  # the judge-call cache entry the response was built from
+    generation: str | None  # of the judge-call cache that held the answer
 
 
 _memo: dict[str, _Kept] = {}
@@ -83,8 +85,8 @@ def _hit(key: str | None) -> _Kept | None:
     if key is None or scope is None or scope.cache is None:
         return None
     kept = _memo.get(key)
-    if kept is None or not scope.cache.has(kept.http_key):
-        return None
+    if kept is None or kept.generation is None or kept.generation != scope.cache.generation:
+        return None  # not seen, or seen before the cache was cleared
     return kept
 
 
@@ -106,7 +108,7 @@ def _keep(key: str | None, before: int, response: Any) -> None:
     with _lock:
         if len(_memo) >= _MEMO_LIMIT:
             _memo.clear()
-        _memo[key] = _Kept(response, scope.calls[-1], scope.last_key)
+        _memo[key] = _Kept(response, scope.calls[-1], scope.cache.generation)
 
 
 def _sync_create(endpoint: str, original: Callable[..., Any]) -> Callable[..., Any]:

@@ -5,7 +5,8 @@ worker and an earlier version comes back without running. Whatever is computed f
 (which traces lack results, a scorer's figures) is memoised on the rows' version number, and
 `keep` and `clear` are the only ways rows change: nothing here is invalidated by hand.
 
-Store writes and first reads run in a thread, off the server's event loop.
+Store writes and first reads run in a thread, off the server's event loop; a run's figures
+are shown before its write ends, and the next run of the server waits for it.
 """
 
 from __future__ import annotations
@@ -22,8 +23,10 @@ _MEMO_LIMIT = 1000
 
 
 class ResultsCache:
-    def __init__(self, store_root: str) -> None:
+    def __init__(self, store_root: str, log: Callable[[str], None] = print) -> None:
         self.store = ScorerResultsStore(store_root)
+        self.log = log
+        self._writes: set[asyncio.Future[None]] = set()
         self._rows: dict[str, Rows] = {}
         self._row_versions: dict[str, int] = {}
         self._epoch = 0  # bumped by clear(): every memo made before is stale
@@ -47,12 +50,24 @@ class ResultsCache:
         for scorer_hash, rows in loaded.items():
             self._rows.setdefault(scorer_hash, rows)
 
-    def keep(self, scorer_hash: str, by_trace: Rows) -> asyncio.Future[None]:
-        """Add or replace these traces' rows of a version: in memory now, in the store by the
-        time the returned future is done."""
+    def keep(self, scorer_hash: str, by_trace: Rows) -> None:
+        """Add or replace these traces' rows of a version: in memory now, and in the store
+        soon, in a thread. Figures are shown without waiting for the write; `flush` waits."""
         self.rows(scorer_hash).update(by_trace)
         self._row_versions[scorer_hash] = self._row_versions.get(scorer_hash, 0) + 1
-        return asyncio.ensure_future(asyncio.to_thread(self.store.save, scorer_hash, by_trace))
+        write = asyncio.ensure_future(asyncio.to_thread(self.store.save, scorer_hash, by_trace))
+        self._writes.add(write)
+        write.add_done_callback(self._written)
+
+    def _written(self, write: asyncio.Future[None]) -> None:
+        self._writes.discard(write)
+        if not write.cancelled() and write.exception() is not None:
+            self.log(f"storing results failed: {write.exception()}")
+
+    async def flush(self) -> None:
+        """Wait for every store write under way (before the next run, at shutdown)."""
+        if self._writes:
+            await asyncio.gather(*self._writes, return_exceptions=True)
 
     def version_of(self, scorer_hash: str | None) -> tuple[int, int]:
         """Changes whenever the rows of this version do: a key to memoise on."""

@@ -49,7 +49,7 @@ class ScoringService:
         self.files = WorkspaceFiles(workspace)
         self.workspace = self.files.root
         self.store = TraceStore(store_root)
-        self.results = ResultsCache(store_root)
+        self.results = ResultsCache(store_root, worker.log)
         self.trace_set = TraceSet(self.store)
         self.worker = worker
         self.timeout = timeout
@@ -151,6 +151,7 @@ class ScoringService:
         path = state.path
         if state.scan.syntax_error is not None or not self.trusted:
             return RunReport(path, [], False, (time.perf_counter() - started) * 1000)
+        await self.results.flush()  # the last run's writes end before this run's begin
         before = self._announced.get(path)
         if before is None:
             before = {s["name"]: figures.shown(s) for s in self.summaries(state)}
@@ -197,83 +198,75 @@ class ScoringService:
             state.failures.pop(scorer.name, None)
             state.failed_versions.pop(scorer.name, None)
         remaining = list(need)
-        saving: list[asyncio.Future[None]] = []
         answered: dict[str, set[str]] = {}  # per scorer, the traces it sent rows for
         # A scorer that hangs or kills the worker costs that scorer only: what finished before
         # it is kept, and the scorers after it run again on a fresh worker.
-        try:
-            while remaining:
-                finished: set[str] = set()
-                running = {s.name: s for s in remaining}
+        while remaining:
+            finished: set[str] = set()
+            running = {s.name: s for s in remaining}
 
-                def keep(
-                    message: ScorerRows | ScorerDone,
-                    running: dict[str, ScorerDef] = running,
-                    finished: set[str] = finished,
-                ) -> None:
-                    scorer = running.get(message["scorer"])
-                    if scorer is None:
-                        return
-                    done = message["kind"] == "scorerDone"
-                    seen = answered.setdefault(scorer.name, set())
-                    seen.update(row["traceId"] for row in message["rows"])
-                    # Done, a trace asked about that got no row at all abstained (None).
-                    abstained = missing - seen if done else set()
-                    saving.append(self._keep(scorer, message["rows"], abstained))
-                    if done:
-                        finished.add(scorer.name)
-                    if on_rows is not None:
-                        on_rows()  # the rows are in memory already; the store write follows
+            def keep(
+                message: ScorerRows | ScorerDone,
+                running: dict[str, ScorerDef] = running,
+                finished: set[str] = finished,
+            ) -> None:
+                scorer = running.get(message["scorer"])
+                if scorer is None:
+                    return
+                done = message["kind"] == "scorerDone"
+                seen = answered.setdefault(scorer.name, set())
+                seen.update(row["traceId"] for row in message["rows"])
+                # Done, a trace asked about that got no row at all abstained (None).
+                abstained = missing - seen if done else set()
+                self._keep(scorer, message["rows"], abstained)
+                if done:
+                    finished.add(scorer.name)
+                if on_rows is not None:
+                    on_rows()  # the rows are in memory already; the store write follows
 
-                request: ScoreRequest = {
-                    "id": 0,
-                    "kind": "score",
-                    "store": self.store.root,
-                    "workspace": self.workspace,
-                    "file": state.path,
-                    "scorers": [s.name for s in remaining],
-                    "runId": self.trace_set.run_id,
-                    "traceIds": None if len(missing) == len(trace_ids) else sorted(missing),
-                    "maxWorkers": self.max_workers,
-                    "judgeCache": self.judge_cache,
-                }
-                try:
-                    answer = await self.worker.request(request, self.timeout, on_progress, keep)
-                except WorkerError as exc:
-                    unfinished = [s for s in remaining if s.name not in finished]
-                    culprit = next((s for s in unfinished if s.name == exc.scorer), None)
-                    for scorer in [culprit] if culprit is not None else unfinished:
-                        state.failures[scorer.name] = str(exc)
-                        state.failed_versions[scorer.name] = scorer.source_hash
-                    remaining = [s for s in unfinished if s is not culprit] if culprit else []
-                    continue
+            request: ScoreRequest = {
+                "id": 0,
+                "kind": "score",
+                "store": self.store.root,
+                "workspace": self.workspace,
+                "file": state.path,
+                "scorers": [s.name for s in remaining],
+                "runId": self.trace_set.run_id,
+                "traceIds": None if len(missing) == len(trace_ids) else sorted(missing),
+                "maxWorkers": self.max_workers,
+                "judgeCache": self.judge_cache,
+            }
+            try:
+                answer = await self.worker.request(request, self.timeout, on_progress, keep)
+            except WorkerError as exc:
                 unfinished = [s for s in remaining if s.name not in finished]
-                if answer["kind"] == "failed":
-                    for scorer in unfinished:
-                        state.failures[scorer.name] = answer["error"]
-                    return
-                if answer["kind"] != "scored":
-                    raise WorkerError(f"the worker answered a score request with {answer['kind']}")
-                state.import_error = answer["importError"]
-                if state.import_error is not None or answer["cancelled"]:
-                    return
+                culprit = next((s for s in unfinished if s.name == exc.scorer), None)
+                for scorer in [culprit] if culprit is not None else unfinished:
+                    state.failures[scorer.name] = str(exc)
+                    state.failed_versions[scorer.name] = scorer.source_hash
+                remaining = [s for s in unfinished if s is not culprit] if culprit else []
+                continue
+            unfinished = [s for s in remaining if s.name not in finished]
+            if answer["kind"] == "failed":
                 for scorer in unfinished:
-                    state.failures[scorer.name] = (
-                        f"'{scorer.name}' was not a scorer when the module was imported"
-                    )
+                    state.failures[scorer.name] = answer["error"]
                 return
-        finally:
-            # Kept even when the run is cancelled: what finished is worth its store write.
-            await asyncio.shield(asyncio.gather(*saving))
+            if answer["kind"] != "scored":
+                raise WorkerError(f"the worker answered a score request with {answer['kind']}")
+            state.import_error = answer["importError"]
+            if state.import_error is not None or answer["cancelled"]:
+                return
+            for scorer in unfinished:
+                state.failures[scorer.name] = (
+                    f"'{scorer.name}' was not a scorer when the module was imported"
+                )
+            return
 
-    def _keep(
-        self, scorer: ScorerDef, rows: list[ResultRow], abstained: set[str]
-    ) -> asyncio.Future[None]:
-        """Keep these rows (and no result for the traces that abstained); the future is done
-        once they are stored."""
+    def _keep(self, scorer: ScorerDef, rows: list[ResultRow], abstained: set[str]) -> None:
+        """Keep these rows (and no result for the traces that abstained)."""
         by_trace: Rows = {}
         for row in rows:
             by_trace.setdefault(row["traceId"], []).append(dict(row))
         for trace_id in abstained:
             by_trace.setdefault(trace_id, [])
-        return self.results.keep(scorer.source_hash, by_trace)
+        self.results.keep(scorer.source_hash, by_trace)

@@ -79,6 +79,7 @@ class ScoreLensServer(LanguageServer):
         # Runs in flight belong to the old service and its worker: end them first.
         await self.scheduler.cancel_all()
         if self._service is not None:
+            await self._service.results.flush()
             await self._service.worker.stop()
         self._service = None
 

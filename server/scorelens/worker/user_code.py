@@ -68,12 +68,22 @@ def install_mlflow_aliases() -> None:
         sys.meta_path.insert(0, MlflowAliasFinder())
 
 
+# Where each module file really is: resolving links takes a system call per path component,
+# and a process that imported the openai SDK holds about 1,500 modules, checked on every run.
+_real_paths: dict[str, str] = {}
+
+
 def forget_workspace_modules(workspace: str) -> None:
     """Drop cached modules from the workspace so helpers edited since are imported again."""
     root = os.path.realpath(workspace) + os.sep
     for name, module in list(sys.modules.items()):
         path = getattr(module, "__file__", None)
-        if path and os.path.realpath(path).startswith(root) and "site-packages" not in path:
+        if not path or "site-packages" in path:
+            continue
+        real = _real_paths.get(path)
+        if real is None:
+            real = _real_paths[path] = os.path.realpath(path)
+        if real.startswith(root):
             del sys.modules[name]
 
 

@@ -114,7 +114,8 @@ def clear_judge_cache(ls: ScoreLensServer, params: object) -> protocol.ClearJudg
 
 
 @handles(protocol.clear_results)
-def clear_results(ls: ScoreLensServer, params: object) -> protocol.ClearResultsResult:
+async def clear_results(ls: ScoreLensServer, params: object) -> protocol.ClearResultsResult:
+    await ls.service.results.flush()  # a write under way would bring results back
     cleared = ls.service.clear()
     ls.publish_all()
     ls.refresh_lenses()
