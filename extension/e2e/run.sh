@@ -53,6 +53,16 @@ scorers = {s.name: s for s in load_scorers("scorers.py")}
 result = scorelens.genai.evaluate(scorelens.search_traces(), scorers=list(scorers.values()))
 facts = [v for v in result.result_df["mentions_expected_facts/value"] if isinstance(v, bool)]
 polite = [v for v in result.result_df["is_polite/value"] if isinstance(v, bool)]
+# Failing rows once the e2e has turned is_polite's reading round: a fact missing, or an answer
+# the judge found polite.
+failing_rows = [
+    (f is False) + (p is True)
+    for f, p in zip(
+        result.result_df["mentions_expected_facts/value"],
+        result.result_df["is_polite/value"],
+        strict=True,
+    )
+]
 print(json.dumps({
     "scorers": len(scorers),
     "politePassed": f"{sum(polite)}/{len(polite)} pass",
@@ -61,7 +71,8 @@ print(json.dumps({
     "lengthMean": format_number(result.metrics["response_length/mean"]),
     "lengthMeanAfterEdit": format_number(result.metrics["response_length/mean"] + 1000),
     "factsPassed": f"{sum(facts)}/{len(facts)} pass",
-    "factsFailing": len(facts) - sum(facts),
+    "failingRows": sum(1 for n in failing_rows if n),
+    "failCells": sum(failing_rows),
     "tokensMean": format_number(result.metrics["llm_tokens/mean"]),
     "traces": len(result.result_df),
     "seedTraces": len(json.load(open("seed.json"))),
