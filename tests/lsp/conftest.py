@@ -207,8 +207,10 @@ async def start(root: Path, options: dict[str, Any] | None = None) -> Session:
 
 
 @pytest_asyncio.fixture
-async def lsp(workspace: Path) -> AsyncIterator[Session]:
-    session = await start(workspace)
+async def lsp(workspace: Path, request: pytest.FixtureRequest) -> AsyncIterator[Session]:
+    """A server on the workspace; settings through indirect parametrization:
+    `@pytest.mark.parametrize("lsp", [{"maxWorkers": 1}], indirect=True)`."""
+    session = await start(workspace, getattr(request, "param", None))
     yield session
     await session.client.shutdown_session()
     assert session.nonconforming == []

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import subprocess
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
 from scorelens.lsp import protocol
 from scorelens.lsp.worker_client import MAX_LINES_PER_REQUEST, MAX_OUTPUT_PER_REQUEST
-from tests.lsp.conftest import Session, start
+from tests.lsp.conftest import Session
 
 # A duration no other process on the machine uses, to find the child afterwards.
 SLEEP = "41.379"
@@ -66,22 +64,15 @@ def floods(outputs):
 """
 
 
-@pytest.fixture
-async def quick_timeout(workspace: Path) -> AsyncIterator[Session]:
-    session = await start(workspace, {"scorerTimeoutSeconds": 3})
-    yield session
-    await session.client.shutdown_session()
-
-
 def sleepers() -> list[str]:
     found = subprocess.run(["pgrep", "-f", f"sleep {SLEEP}"], capture_output=True, text=True)
     return found.stdout.split()
 
 
+@pytest.mark.parametrize("lsp", [{"scorerTimeoutSeconds": 3}], indirect=True)
 async def test_a_scorer_that_starts_a_child_is_stopped_at_the_timeout(
-    quick_timeout: Session,
+    lsp: Session,
 ) -> None:
-    lsp = quick_timeout
     (lsp.root / "child.py").write_text(STARTS_A_CHILD)
     lsp.open("child.py")
     # The child sleeps 41 s; the report must come with the 3 s timeout, not after the child.
@@ -103,8 +94,8 @@ async def test_a_scorer_that_starts_a_child_is_stopped_at_the_timeout(
     assert done["changed"][0]["state"] == "scored"
 
 
-async def test_a_hanging_scorer_costs_only_itself(quick_timeout: Session) -> None:
-    lsp = quick_timeout
+@pytest.mark.parametrize("lsp", [{"scorerTimeoutSeconds": 3}], indirect=True)
+async def test_a_hanging_scorer_costs_only_itself(lsp: Session) -> None:
     source = SIBLINGS.format(after=7)
     (lsp.root / "siblings.py").write_text(source)
     lsp.open("siblings.py")

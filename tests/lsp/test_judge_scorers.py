@@ -4,14 +4,12 @@ the reply's parsing, results streamed while a slow run lasts (issue: LLM scorers
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from fixtures.openai_server import LoopbackServer
 
 from scorelens.lsp import protocol
-from tests.lsp.conftest import Session, start
+from tests.lsp.conftest import Session
 
 JUDGE = """
 import openai
@@ -95,17 +93,8 @@ async def test_clearing_the_judge_cache_asks_the_model_again(
     assert openai_server.model_calls == sent + 3  # the worker's memory was no shortcut
 
 
-@pytest.fixture
-async def uncached(workspace: Path) -> AsyncIterator[Session]:
-    session = await start(workspace, {"judgeCache": False})
-    yield session
-    await session.client.shutdown_session()
-
-
-async def test_the_cache_can_be_turned_off(
-    uncached: Session, openai_server: LoopbackServer
-) -> None:
-    lsp = uncached
+@pytest.mark.parametrize("lsp", [{"judgeCache": False}], indirect=True)
+async def test_the_cache_can_be_turned_off(lsp: Session, openai_server: LoopbackServer) -> None:
     (lsp.root / "judge.py").write_text(judge())
     lsp.open("judge.py")
     await lsp.save("judge.py", judge())
@@ -128,15 +117,8 @@ def slow(outputs):
 """
 
 
-@pytest.fixture
-async def one_at_a_time(workspace: Path) -> AsyncIterator[Session]:
-    session = await start(workspace, {"maxWorkers": 1})
-    yield session
-    await session.client.shutdown_session()
-
-
-async def test_a_long_run_shows_its_figures_so_far(one_at_a_time: Session) -> None:
-    lsp = one_at_a_time
+@pytest.mark.parametrize("lsp", [{"maxWorkers": 1}], indirect=True)
+async def test_a_long_run_shows_its_figures_so_far(lsp: Session) -> None:
     (lsp.root / "slow.py").write_text(SLOW)
     lsp.open("slow.py")
     final = await lsp.save("slow.py", SLOW)

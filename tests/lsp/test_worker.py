@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
-from tests.lsp.conftest import Session, start
+from tests.lsp.conftest import Session
 
 HANGING = """
 import time
@@ -47,15 +45,8 @@ def chatty(outputs):
 """
 
 
-@pytest.fixture
-async def quick_timeout(workspace: Path) -> AsyncIterator[Session]:
-    session = await start(workspace, {"scorerTimeoutSeconds": 3})
-    yield session
-    await session.client.shutdown_session()
-
-
-async def test_hanging_scorer_is_killed_and_reported(quick_timeout: Session) -> None:
-    lsp = quick_timeout
+@pytest.mark.parametrize("lsp", [{"scorerTimeoutSeconds": 3}], indirect=True)
+async def test_hanging_scorer_is_killed_and_reported(lsp: Session) -> None:
     (lsp.root / "slow.py").write_text(HANGING)
     lsp.open("slow.py")
     changed = await lsp.save("slow.py", HANGING)

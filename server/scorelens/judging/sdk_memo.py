@@ -114,11 +114,13 @@ def _keep(key: str | None, before: int, response: Any) -> None:
 def _sync_create(endpoint: str, original: Callable[..., Any]) -> Callable[..., Any]:
     def create(self: Any, *args: Any, **kwargs: Any) -> Any:
         started = time.perf_counter()
-        key = _key(endpoint, self, args, kwargs) if current_scope() is not None else None
+        # Keys only where they can be used: inside a scorer, with the cache on.
+        scope = current_scope()
+        use = scope is not None and scope.cache is not None
+        key = _key(endpoint, self, args, kwargs) if use else None
         kept = _hit(key)
         if kept is not None:
             return _answered(kept, started)
-        scope = current_scope()
         before = len(scope.calls) if scope is not None else 0
         if scope is not None:
             scope.last_key = None
@@ -132,11 +134,13 @@ def _sync_create(endpoint: str, original: Callable[..., Any]) -> Callable[..., A
 def _async_create(endpoint: str, original: Callable[..., Any]) -> Callable[..., Any]:
     async def create(self: Any, *args: Any, **kwargs: Any) -> Any:
         started = time.perf_counter()
-        key = _key(endpoint, self, args, kwargs) if current_scope() is not None else None
+        # Keys only where they can be used: inside a scorer, with the cache on.
+        scope = current_scope()
+        use = scope is not None and scope.cache is not None
+        key = _key(endpoint, self, args, kwargs) if use else None
         kept = _hit(key)
         if kept is not None:
             return _answered(kept, started)
-        scope = current_scope()
         before = len(scope.calls) if scope is not None else 0
         if scope is not None:
             scope.last_key = None

@@ -32,6 +32,15 @@ SKIPPED_DIRS = frozenset(
 )
 
 
+def read_text(path: str) -> str | None:
+    """A Python file's text as saved; None when it cannot be read as UTF-8."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
 @dataclass
 class FileState:
     path: str
@@ -65,12 +74,10 @@ class WorkspaceFiles:
         """Re-read a file's scorers from disk (or the given saved text); None if it has none."""
         path = os.path.abspath(path)
         if text is None:
-            try:
-                with open(path, encoding="utf-8") as handle:
-                    text = handle.read()
-            except (OSError, UnicodeDecodeError):
-                self._files.pop(path, None)
-                return None
+            text = read_text(path)
+        if text is None:
+            self._files.pop(path, None)
+            return None
         scan = scan_source(text)
         previous = self._files.get(path)
         if not scan.scorers and not scan.apps and scan.syntax_error is None:

@@ -10,13 +10,14 @@ from pygls.uris import to_fs_path
 
 from scorelens.lsp.scheduler import Superseded
 from scorelens.lsp.server import ScoreLensServer, server
+from scorelens.lsp.workspace_files import read_text
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
 async def on_open(ls: ScoreLensServer, params: types.DidOpenTextDocumentParams) -> None:
     path = to_fs_path(params.text_document.uri)
     if path:
-        saved = _read_text(path)
+        saved = read_text(path)
         ls.remember_saved(path, saved)
         ls.mark_dirty(path, params.text_document.text)
         state = ls.service.files.refresh(path, saved)  # what is on disk: results belong to it
@@ -50,7 +51,7 @@ async def on_save(ls: ScoreLensServer, params: types.DidSaveTextDocumentParams) 
         return
     ls.dirty.discard(path)
     # Read once, from disk: the worker imports what is on disk, so results belong to it.
-    text = _read_text(path)
+    text = read_text(path)
     ls.remember_saved(path, text)
     if ls.settings.rescore_on_save:
         # Asked now, the editor's lens request arrives as the run ends (or waits for it).
@@ -65,14 +66,6 @@ async def on_save(ls: ScoreLensServer, params: types.DidSaveTextDocumentParams) 
         ls.service.files.refresh(path, text)
         ls.publish(path)
         ls.refresh_lenses()
-
-
-def _read_text(path: str) -> str | None:
-    try:
-        with open(path, encoding="utf-8") as handle:
-            return handle.read()
-    except (OSError, UnicodeDecodeError):
-        return None
 
 
 @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
