@@ -3,7 +3,9 @@ import type { FromWebview, Query, ToWebview } from "../panel/messages";
 import { drawsRows } from "../panel/follow";
 import { nextPage, previousPage, toggleSort, withFilter } from "../panel/state";
 import type { ResultRowsResult, RowFilter } from "../protocol";
-import { escapeHtml, renderTable, renderTrace } from "./render";
+import { escapeHtml, renderTable } from "./render";
+import { wireTraceView } from "./trace/interactions";
+import { renderTrace } from "./trace/traceView";
 
 interface VsCodeApi {
   postMessage(message: FromWebview): void;
@@ -98,4 +100,5 @@ window.addEventListener("message", (event: MessageEvent<ToWebview>) => {
   }
 });
 
+wireTraceView(root);
 vscode.postMessage({ type: "ready" });

@@ -2,21 +2,13 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { columnKey, columnLabel } from "../../src/panel/columns";
 import { initialQuery } from "../../src/panel/state";
-import type { TraceScores } from "../../src/panel/messages";
-import type {
-  JudgeCallData,
-  ResultRowsResult,
-  ScorerResult,
-  ScorerSummary,
-  TraceData,
-} from "../../src/protocol";
-import { escapeHtml, formatValue, renderTable, renderTrace } from "../../src/webview/render";
+import type { ResultRowsResult, ScorerSummary } from "../../src/protocol";
+import { escapeHtml, formatValue, renderTable } from "../../src/webview/render";
 
 // How the server keys a column: one scorer of one file.
 const key = (name: string) => `file:///w/scorers.py#${name}`;
 
 const HOSTILE = `<img src=x onerror="alert('x')"><script>alert(1)</script> & done`;
-const NO_SCORES: TraceScores = { ok: true, results: [] };
 
 function column(name: string, passed: number | null): ScorerSummary {
   return {
@@ -155,122 +147,12 @@ test("scorer columns come before the input and output previews", () => {
   assert.ok(firstRow.indexOf('class="pass"') < firstRow.indexOf('class="preview"'));
 });
 
-test("the trace view shows the span tree with escaped inputs and outputs", () => {
-  const trace: TraceData = {
-    info: {
-      trace_id: "tr-1",
-      experiment_id: "0",
-      run_id: "r",
-      request_time: 0,
-      execution_duration: 3,
-      state: "OK",
-      expectations: { expected_facts: ["$89"] },
-      tags: {},
-    },
-    spans: [
-      span("root", null, "CHAIN", { q: "hi" }, HOSTILE, {}),
-      span("child", "root", "CHAT_MODEL", {}, "<ol><li>x</li></ol>", { total_tokens: 12 }),
-    ],
-  };
-  const html = renderTrace(trace, NO_SCORES);
-  assert.ok(!html.includes("<script>") && !html.includes("<ol>"));
-  assert.match(html, /CHAIN<\/span> <span class="span-name">root/);
-  assert.match(
-    html,
-    /<ul class="span-children"><li class="span"><details open><summary><span class="span-type">CHAT_MODEL/,
-  );
-  assert.match(html, /&quot;total_tokens&quot;: 12/);
-  assert.match(html, /2\.0 ms/);
-  assert.match(html, /\$89/);
-});
-
 test("values are formatted for reading", () => {
   assert.equal(formatValue(null), "–");
   assert.equal(formatValue(true), "pass");
   assert.equal(formatValue(3), "3");
   assert.equal(formatValue(0.125), "0.125");
   assert.equal(formatValue({ a: 1 }), '{"a":1}');
-});
-
-function span(
-  id: string,
-  parent: string | null,
-  type: string,
-  inputs: unknown,
-  outputs: unknown,
-  attributes: Record<string, unknown>,
-): TraceData["spans"][number] {
-  return {
-    trace_id: "tr-1",
-    span_id: id,
-    parent_id: parent,
-    name: id,
-    span_type: type,
-    start_time_ns: 1_000_000,
-    end_time_ns: 3_000_000,
-    status: { code: "OK", message: "" },
-    inputs,
-    outputs,
-    attributes,
-    events: [],
-  };
-}
-
-// A trace of one span, with the given info fields.
-function oneSpanTrace(info: Partial<TraceData["info"]> = {}): TraceData {
-  return {
-    info: {
-      trace_id: "tr-1",
-      experiment_id: "0",
-      run_id: null,
-      request_time: 0,
-      execution_duration: 1,
-      state: "OK",
-      expectations: {},
-      tags: {},
-      ...info,
-    },
-    spans: [span("root", null, "CHAIN", {}, "a", {})],
-  };
-}
-
-test("the trace view lists the trace's assessments, escaped", () => {
-  const trace = oneSpanTrace({
-    assessments: [
-      {
-        trace_id: "tr-1",
-        create_time: "2026-01-01T00:00:00.000Z",
-        last_update_time: "2026-01-01T00:00:00.000Z",
-        assessment_name: "helpful",
-        source: { source_type: "HUMAN", source_id: "ana" },
-        feedback: { value: false },
-        rationale: HOSTILE,
-      },
-      {
-        trace_id: "tr-1",
-        create_time: "2026-01-01T00:00:00.000Z",
-        last_update_time: "2026-01-01T00:00:00.000Z",
-        assessment_name: "length",
-        source: { source_type: "CODE" },
-        feedback: { value: null, error: { error_code: "ValueError", error_message: "<bad>" } },
-      },
-      {
-        trace_id: "tr-1",
-        create_time: "2026-01-01T00:00:00.000Z",
-        last_update_time: "2026-01-01T00:00:00.000Z",
-        assessment_name: "expected_facts",
-        source: { source_type: "HUMAN" },
-        expectation: { serialized_value: { serialization_format: "JSON", value: '["$89"]' } },
-      },
-    ],
-  });
-  const html = renderTrace(trace, NO_SCORES);
-  assert.ok(!html.includes("<script>") && !html.includes("<img"));
-  assert.match(html, /<td>helpful<\/td><td>feedback<\/td><td>fail<\/td><td>HUMAN · ana<\/td>/);
-  assert.match(html, /<td>error: ValueError: &lt;bad&gt;<\/td><td>CODE<\/td>/);
-  assert.match(html, /<td>expectation<\/td><td>\[&quot;\$89&quot;\]<\/td>/);
-  const without = renderTrace({ ...trace, info: { ...trace.info, assessments: [] } }, NO_SCORES);
-  assert.ok(!without.includes("Assessments"));
 });
 
 test("yes and no verdicts are coloured like booleans", () => {
@@ -330,104 +212,4 @@ test("a column header shows its scorer's model usage in the lens's words", () =>
   assert.match(html, /<div class="aggregate judge">1 judge call \(1 new\) · 18\.3k tokens<\/div>/);
   // A scorer that called no model says nothing about models.
   assert.ok(!renderTable(result, initialQuery()).includes("judge"));
-});
-
-function judgeCall(cached: boolean, prompt: string, reply: string): JudgeCallData {
-  return {
-    model: "gpt-4o-mini",
-    inputTokens: cached ? 1234 : null,
-    outputTokens: 3,
-    latencyMs: cached ? 0.42 : 512.25,
-    cached,
-    prompt,
-    reply,
-  };
-}
-
-const politeness: ScorerResult = {
-  uri: "file:///w/judges.py",
-  name: "is_polite",
-  value: "yes",
-  rationale: HOSTILE,
-  error: null,
-  durationMs: 513.5,
-  judge: [
-    judgeCall(true, `Is this polite? ${HOSTILE}`, "yes</pre><b>"),
-    judgeCall(false, "second prompt", `no <script>alert(2)</script>`),
-  ],
-};
-
-const broken: ScorerResult = {
-  uri: "file:///w/judges.py",
-  name: "parses_json",
-  value: null,
-  rationale: null,
-  error: "JSONDecodeError: <unexpected> & more",
-  durationMs: null,
-  judge: [],
-};
-
-function traceWith(scores: TraceScores): string {
-  return renderTrace(oneSpanTrace(), scores);
-}
-
-test("the trace view shows each scorer's value, rationale and error, escaped", () => {
-  const html = traceWith({ ok: true, results: [politeness, broken] });
-  assert.match(html, /<h3>Scorers<\/h3><ul id="scorer-results">/);
-  assert.match(
-    html,
-    /<span class="scorer-name">is_polite<\/span> <span class="pass">yes<\/span> <span class="duration">513\.5 ms<\/span>/,
-  );
-  assert.match(
-    html,
-    /<div class="rationale">&lt;img src=x onerror=&quot;alert\(&#39;x&#39;\)&quot;&gt;/,
-  );
-  assert.match(
-    html,
-    /<span class="scorer-name">parses_json<\/span> <span class="error">error<\/span><\/div>/,
-  );
-  assert.match(
-    html,
-    /<pre class="error-text">JSONDecodeError: &lt;unexpected&gt; &amp; more<\/pre>/,
-  );
-  // Scorers come before the assessments and the spans.
-  assert.ok(html.indexOf("Scorers") < html.indexOf("<h3>Spans"));
-});
-
-test("a scorer's model calls say cached or new, with collapsed, escaped prompt and reply", () => {
-  const html = traceWith({ ok: true, results: [politeness] });
-  const calls = html.split('<li class="judge-call">').slice(1);
-  assert.equal(calls.length, 2);
-  const [cached, fresh] = calls as [string, string];
-  assert.match(
-    cached,
-    /gpt-4o-mini<\/span> · 1,234 in \/ 3 out tokens · 0\.4 ms · <span class="judge-cached"/,
-  );
-  assert.match(cached, />cached<\/span>/);
-  assert.ok(!cached.includes("judge-new"));
-  assert.match(fresh, /\? in \/ 3 out tokens · 512\.3 ms · <span class="judge-new"/);
-  assert.match(fresh, />new<\/span>/);
-  assert.match(
-    cached,
-    /<details class="judge-text"><summary>Prompt<\/summary><pre>Is this polite\? &lt;img src=x/,
-  );
-  assert.match(
-    cached,
-    /<details class="judge-text"><summary>Reply<\/summary><pre>yes&lt;\/pre&gt;&lt;b&gt;<\/pre><\/details>/,
-  );
-  assert.match(fresh, /<pre>no &lt;script&gt;alert\(2\)&lt;\/script&gt;<\/pre>/);
-  // Collapsed: no <details> in the scorer results is open.
-  const scorers = html.slice(html.indexOf("<h3>Scorers"), html.indexOf("<h3>Spans"));
-  assert.ok(!scorers.includes("<details open"));
-  for (const markup of ["<script>", "<img", "<b>"]) {
-    assert.ok(!html.includes(markup), markup);
-  }
-});
-
-test("the trace view says when no scorer has a result, or when results could not be read", () => {
-  assert.match(traceWith(NO_SCORES), /No scorer has a result for this trace yet\./);
-  const failed = traceWith({ ok: false, error: "Error: <server> stopped" });
-  assert.match(failed, /Could not load the scorers' results: Error: &lt;server&gt; stopped/);
-  // The trace itself is still shown.
-  assert.match(failed, /<ul id="span-tree">/);
 });
