@@ -19,6 +19,12 @@ def test_fixture_datasets_load() -> None:
     assert len(support) >= 50
     assert sum(len(r["inputs"]["messages"]) > 1 for r in support) >= 5
     assert all("expected_facts" in r["expectations"] for r in support)
+    # Conversations for the trace view: a system prompt, then turns, the user's last.
+    multi_turn = load_dataset(FIXTURES / "multi_turn.jsonl")
+    assert 3 <= len(multi_turn) <= 5
+    for row in multi_turn:
+        roles = [m["role"] for m in row["inputs"]["messages"]]
+        assert roles[0] == "system" and roles[-1] == "user" and roles.count("user") >= 2
 
 
 def test_csv_with_json_columns_and_dotted_columns(tmp_path: Path) -> None:
