@@ -5,7 +5,8 @@
 For each N it records N traces with a no-op traced app (two spans, chat-shaped inputs), then
 times loading them (`search_traces`), re-scoring them through `evaluate` with a trivial scorer
 (which also writes N results to the store; and reading its `result_df`, built on first read),
-and the floor: the same scorer in a plain loop over the already-loaded outputs. Figures are
+and the floor: the same scorer in a plain loop over the already-loaded outputs; then the agreement
+of N pass/fail results with N labels, which the editor works out on every save. Figures are
 medians of repeated runs in this process.
 """
 
@@ -21,10 +22,13 @@ from typing import Any
 
 import scorelens
 from scorelens.genai import evaluate
+from scorelens.genai.agreement import agreement
 from scorelens.genai.evaluation import generate_traces
+from scorelens.genai.labels import Label
 from scorelens.genai.scorers import scorer
 
 TARGETS = {1000: (0.5, None), 10000: (3.0, 10.0)}  # (load + re-score s, generate s)
+AGREEMENT_TARGETS = {10000: 0.010}  # s
 
 
 @scorelens.trace
@@ -77,6 +81,12 @@ def bench(n: int) -> None:
         outputs = [t.outputs for t in generated.traces]
         floor_s, _ = timed(lambda: [length_of(outputs=o) for o in outputs], repeat)
         trace_bytes = len(generated.traces[0].to_json())
+        results = {t.info.trace_id: (n % 2 == 0, None) for n, t in enumerate(generated.traces)}
+        labels = {
+            trace_id: Label(trace_id, "response_length", n % 3 == 0, None, "bench", 0, None)
+            for n, trace_id in enumerate(results)
+        }
+        agreement_s, _ = timed(lambda: agreement(results, labels), repeat)
     target_total, target_generate = TARGETS.get(n, (None, None))
     print(f"N = {n:,} traces ({trace_bytes} bytes of JSON each)")
     print(f"  generate + store          {generate_s:8.3f} s" + _target(generate_s, target_generate))
@@ -89,12 +99,16 @@ def bench(n: int) -> None:
     print(f"  plain-loop floor          {floor_s:8.5f} s")
     print(f"  re-score / floor          {rescore_s / floor_s:8.0f} x")
     print(f"  (load + re-score) / floor {end_to_end_s / floor_s:8.0f} x")
+    print(
+        f"  agreement with N labels   {agreement_s:8.5f} s"
+        + _target(agreement_s, AGREEMENT_TARGETS.get(n), digits=3)
+    )
 
 
-def _target(value: float, target: float | None) -> str:
+def _target(value: float, target: float | None, digits: int = 1) -> str:
     if target is None:
         return ""
-    return f"   target {target:.1f} s: {'met' if value <= target else 'MISSED'}"
+    return f"   target {target:.{digits}f} s: {'met' if value <= target else 'MISSED'}"
 
 
 def main(argv: list[str]) -> None:

@@ -51,3 +51,13 @@ def run_cli(
         text=True,
         timeout=timeout,
     )
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess[str], *needles: str) -> None:
+    """The command failed as the CLI promises: status 1 and one line naming the problem."""
+    assert result.returncode == 1, (result.stdout, result.stderr)
+    assert result.stderr.startswith("scorelens: error: "), result.stderr
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    for needle in needles:
+        assert needle in result.stderr, result.stderr

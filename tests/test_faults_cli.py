@@ -13,7 +13,7 @@ import pytest
 
 import scorelens
 from scorelens.genai import evaluate
-from tests.conftest import run_cli
+from tests.conftest import assert_one_line_error, run_cli
 
 ECHO_APP = "def echo(question):\n    return question\n"
 FLAKY_APP = (
@@ -33,15 +33,6 @@ def workdir(tmp_path: Path) -> Iterator[Path]:
     scorelens.set_experiment("Default")
     yield work
     scorelens.flush_traces()
-
-
-def assert_one_line_error(result: subprocess.CompletedProcess[str], *needles: str) -> None:
-    assert result.returncode == 1, (result.stdout, result.stderr)
-    assert result.stderr.startswith("scorelens: error: "), result.stderr
-    assert result.stderr.count("\n") == 1, result.stderr
-    assert "Traceback" not in result.stderr
-    for needle in needles:
-        assert needle in result.stderr
 
 
 def generate(workdir: Path, rows: str, app: str = FLAKY_APP, name: str = "data.jsonl") -> str:

@@ -1,8 +1,10 @@
 """Loading eval datasets from JSON, JSONL or CSV files.
 
-Each record is `{"inputs": {...}, "expectations": {...}?, "outputs": ...?}`. In CSV, `inputs` and
-`expectations` columns hold JSON objects, or `inputs.<name>` / `expectations.<name>` columns hold
-single values. Errors name the file and the 1-based row (or line) of the bad record.
+Each record is `{"inputs": {...}, "expectations": {...}?, "outputs": ...?}`; `trace_id` and
+`label`, which `scorelens labels export` writes, are allowed too (and ignored by `generate`). In
+CSV, `inputs`, `expectations` and `label` columns hold JSON objects, or `inputs.<name>` /
+`expectations.<name>` columns hold single values. Errors name the file and the 1-based row (or
+line) of the bad record.
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ import json
 import os
 from typing import Any
 
-ALLOWED_KEYS = ("inputs", "expectations", "outputs")
+ALLOWED_KEYS = ("inputs", "expectations", "outputs", "trace_id", "label")
+# CSV columns whose cells are JSON text.
+_JSON_COLUMNS = ("inputs", "expectations", "label")
 
 
 class DatasetError(ValueError):
@@ -22,6 +26,14 @@ class DatasetError(ValueError):
 
 def load_dataset(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
     path = os.fspath(path)
+    records = read_records(path, csv_column="inputs")
+    return [_validate(path, where, record) for where, record in records]
+
+
+def read_records(path: str, csv_column: str) -> list[tuple[str, Any]]:
+    """The file's records, unchecked, each with where it is (`row 2`, `line 3`): for readers
+    with records of their own shape. A CSV file must have `csv_column` (or dotted columns of
+    it); an empty file is an error."""
     if not os.path.exists(path):
         raise DatasetError(f"{path}: no such dataset file")
     if os.path.isdir(path):
@@ -32,14 +44,14 @@ def load_dataset(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
     elif suffix in (".jsonl", ".ndjson"):
         records = _read_jsonl(path)
     elif suffix == ".csv":
-        records = _read_csv(path)
+        records = _read_csv(path, csv_column)
     else:
         raise DatasetError(
             f"{path}: unsupported dataset type {suffix or '(none)'}; use .json, .jsonl or .csv"
         )
     if not records:
         raise DatasetError(f"{path}: the dataset has no records")
-    return [_validate(path, where, record) for where, record in records]
+    return records
 
 
 def _read_text(path: str, encoding: str = "utf-8", newline: str | None = None) -> str:
@@ -74,15 +86,18 @@ def _read_jsonl(path: str) -> list[tuple[str, Any]]:
     return records
 
 
-def _read_csv(path: str) -> list[tuple[str, Any]]:
+def _read_csv(path: str, required: str) -> list[tuple[str, Any]]:
     # The csv module must see the raw line ends (newline=""): a quoted cell may hold a line break,
     # which splitting the text into lines first would lose. utf-8-sig drops the byte-order mark
     # spreadsheet programs put before the header.
     text = _read_text(path, encoding="utf-8-sig", newline="")
     reader = csv.DictReader(io.StringIO(text, newline=""))
     fields = reader.fieldnames or []
-    if not any(f == "inputs" or f.startswith("inputs.") for f in fields):
-        raise DatasetError(f"{path}: needs an 'inputs' column or 'inputs.<name>' columns")
+    if not any(f == required or f.startswith(required + ".") for f in fields):
+        article = "an" if required[0] in "aeiou" else "a"
+        raise DatasetError(
+            f"{path}: needs {article} '{required}' column or '{required}.<name>' columns"
+        )
     records = []
     for number, row in enumerate(reader, start=2):
         record: dict[str, Any] = {}
@@ -96,7 +111,7 @@ def _read_csv(path: str) -> list[tuple[str, Any]]:
                 continue
             if cell is None or cell == "":
                 continue
-            if key in ("inputs", "expectations"):
+            if key in _JSON_COLUMNS:
                 try:
                     record[key] = json.loads(cell)
                 except json.JSONDecodeError as exc:

@@ -1,5 +1,5 @@
-"""`scorelens generate | score | runs | traces | doctor | cache`: the library's workflow from a
-shell.
+"""`scorelens generate | score | runs | traces | labels | doctor | cache`: the library's workflow
+from a shell.
 
 Every failure the user can fix ends as one line `scorelens: error: ...` and exit status 1.
 """
@@ -17,11 +17,15 @@ from typing import Any
 
 import scorelens
 from scorelens import tracking
+from scorelens.cli.errors import CliError
 from scorelens.cli.judge_usage import HEADERS as JUDGE_USAGE_HEADERS
 from scorelens.cli.judge_usage import judge_usage_rows
+from scorelens.cli.labels import add_commands as add_label_commands
+from scorelens.cli.labels import agreement_cell
 from scorelens.cli.progress import ProgressBar
 from scorelens.cli.tables import format_value, render
 from scorelens.datasets import DatasetError, load_dataset
+from scorelens.genai.agreement import AGREEMENT_METRICS
 from scorelens.genai.eval_data import EvalDataError
 from scorelens.genai.evaluation import generate_traces, run_evaluation
 from scorelens.genai.scorer_runs import Verdict
@@ -30,10 +34,6 @@ from scorelens.judging import JudgeCache, PriceTable
 from scorelens.store import StoreError, TraceStore
 from scorelens.text_preview import preview
 from scorelens.user_modules import UserCodeError, load_app, load_scorers
-
-
-class CliError(Exception):
-    pass
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -80,6 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
     traces.add_argument("--run", help="only this run's traces")
     traces.add_argument("--limit", type=int, default=None, help="at most this many")
     traces.set_defaults(handler=cmd_traces)
+
+    add_label_commands(commands)
 
     doctor = commands.add_parser(
         "doctor", help="check the store's health; --rebuild recovers a lost index.json"
@@ -209,13 +211,19 @@ def cmd_score(args: argparse.Namespace) -> None:
     names = evaluation.feedback_names()
     # Per row, each Feedback name's verdict (the last, when a scorer gave a name twice).
     by_row = [{v.feedback.name: v for v in items} for items in evaluation.verdicts]
+    agreements = evaluation.agreements
     summary = []
     for name in names:
         judged = [row[name] for row in by_row if name in row]
         errors = sum(1 for v in judged if v.feedback.error is not None)
-        summary.append([name, _figures(name, judged, result.metrics), len(judged) - errors, errors])
+        cells = [name, _figures(name, judged, result.metrics), len(judged) - errors, errors]
+        # The column only when some scorer has labels: without any it would say nothing.
+        if agreements:
+            cells.append(agreement_cell(agreements.get(name)))
+        summary.append(cells)
+    headers = ["scorer", "aggregates", "scored", "errors"] + (["agreement"] if agreements else [])
     print(f"Scored {len(by_row)} traces from {where} in {elapsed:.2f} s (run {result.run_id})")
-    print(render(["scorer", "aggregates", "scored", "errors"], summary))
+    print(render(headers, summary))
     usage = judge_usage_rows(evaluation.judge_calls, prices)
     if usage:
         print()
@@ -247,9 +255,10 @@ def _figures(name: str, judged: list[Verdict], metrics: dict[str, float]) -> str
     if passed is not None and failed is not None:
         return pass_count(passed, failed)
     figures = ", ".join(
-        f"{key.split('/')[-1]} {format_value(v)}"
+        f"{aggregation} {format_value(v)}"
         for key, v in metrics.items()
-        if key.rsplit("/", 1)[0] == name
+        for scorer, _, aggregation in [key.rpartition("/")]
+        if scorer == name and aggregation not in AGREEMENT_METRICS
     )
     return figures or "-"
 

@@ -26,7 +26,9 @@ from scorelens import tracking
 from scorelens.entities import Feedback, Span, SpanType, Trace, TraceInfo
 from scorelens.fluent import set_active_model
 from scorelens.genai.aggregations import DEFAULT_AGGREGATIONS, aggregate
+from scorelens.genai.agreement import Agreement, agreement, agreement_metrics
 from scorelens.genai.eval_data import EvalRow, flag_unserializable, stored_expectations, to_rows
+from scorelens.genai.labels import labels_of
 from scorelens.genai.result_frame import result_frame
 from scorelens.genai.scorer_pool import Row, score_rows
 from scorelens.genai.scorer_pool import max_workers as max_workers_of
@@ -122,6 +124,8 @@ class Evaluation:
     verdicts: list[list[Verdict]]  # per row, in scorer order
     # Per scorer name, the model calls its rows made (see scorelens.judging), in row order.
     judge_calls: dict[str, list[JudgeCall]] = field(default_factory=dict)
+    # Per Feedback name, how it agrees with the human labels the scored traces carry.
+    agreements: dict[str, Agreement] = field(default_factory=dict)
 
     def feedback_names(self) -> list[str]:
         """Every Feedback name the scorers gave, in scorer order, each once."""
@@ -206,6 +210,10 @@ def evaluate(
     event loop. Results keep row order. Re-scoring (no `predict_fn`), a scorer's model calls
     are answered from the store's judge-call cache when it holds them (off with
     SCORELENS_JUDGE_CACHE=off); the app's own calls never are.
+
+    When the scored traces carry human labels for a scorer (HUMAN feedback of its name, see
+    scorelens.genai.labels), `metrics` gains `<name>/agreement` and, for pass/fail labels,
+    `<name>/fail_precision` and `<name>/fail_recall` where defined.
     """
     return run_evaluation(
         data, validate_scorers(scorers), predict_fn, model_id, max_workers=max_workers
@@ -273,6 +281,9 @@ def _run_evaluation(
         )
         _save_feedback(store, rows, verdicts, run_id)
         metrics = _metrics(scorers, verdicts)
+        agreements = _agreements(scorers, rows, verdicts)
+        for feedback_name, found in agreements.items():
+            metrics.update(agreement_metrics(feedback_name, found))
         sources = sorted(
             {r.trace.info.run_id for r in rows if r.trace and r.trace.info.run_id} - {run_id}
         )
@@ -288,7 +299,7 @@ def _run_evaluation(
         )
     _print_failures(scorers, verdicts, rows)
     result = EvaluationResult._deferred(run_id, metrics, lambda: result_frame(rows, verdicts))
-    return Evaluation(result, rows, verdicts, judge_calls)
+    return Evaluation(result, rows, verdicts, judge_calls, agreements)
 
 
 @_sigterm_ends_the_run
@@ -541,6 +552,48 @@ def _metrics(scorers: Sequence[Scorer], verdicts: list[list[Verdict]]) -> dict[s
         for aggregation_name, figure in aggregate(seen, wanted).items():
             metrics[f"{name}/{aggregation_name}"] = figure
     return metrics
+
+
+def _agreements(
+    scorers: Sequence[Scorer], rows: list[EvalRow], verdicts: list[list[Verdict]]
+) -> dict[str, Agreement]:
+    """Per scorer (and Feedback) name, agreement with the HUMAN labels of that name that the
+    scored traces carry (as given: a search_traces frame holds the store's at its search).
+
+    Every scored trace is a result: where the name has no Feedback, the scorer abstained.
+    """
+    labels = labels_of(
+        {r.trace.trace_id: r.trace.info.assessments for r in rows if r.trace is not None}
+    )
+    if not labels:
+        return {}
+    names = dict.fromkeys(
+        [s.name for s in scorers] + [v.feedback.name for items in verdicts for v in items]
+    )
+    found: dict[str, Agreement] = {}
+    for name in names:
+        named = {trace_id: by[name] for trace_id, by in labels.items() if name in by}
+        if not named:
+            continue
+        results: dict[str, tuple[Any, str | None]] = {}
+        for row, items in zip(rows, verdicts, strict=True):
+            if row.trace is None:
+                continue
+            results[row.trace.trace_id] = (None, None)
+            for verdict in items:
+                feedback = verdict.feedback
+                if feedback.name == name:
+                    error = feedback.error
+                    message = (
+                        None
+                        if error is None
+                        else verdict.error_text or error.error_message or error.error_code
+                    )
+                    results[row.trace.trace_id] = (feedback.value, message)
+        computed = agreement(results, named)
+        if computed is not None:
+            found[name] = computed
+    return found
 
 
 def _print_failures(

@@ -20,6 +20,7 @@ from scorelens.entities import Assessment, Feedback, Trace
 from scorelens.genai.eval_data import EvalRow
 from scorelens.genai.scorer_runs import Verdict
 from scorelens.search import traces_frame
+from scorelens.store.trace_store import kind_of
 
 
 def result_frame(rows: list[EvalRow], verdicts: list[list[Verdict]]) -> pd.DataFrame:
@@ -70,12 +71,13 @@ def _as_read_back(value: Any) -> Any:
 
 
 def _as_now_stored(trace: Trace, feedback: list[Feedback]) -> Trace:
-    """The trace as the store now holds it: this evaluation's Feedback replaced its namesakes.
+    """The trace as the store now holds it: this evaluation's Feedback replaced its namesakes
+    from the same source, so a human's label of the same name stays, as it does in the store.
 
     A copy, as MLflow reads the trace back; the caller's Trace stays as it was.
     """
-    named = {f.name for f in feedback}
-    kept: list[Assessment] = [a for a in trace.info.assessments if a.name not in named]
+    replaced = {kind_of(f) for f in feedback}
+    kept: list[Assessment] = [a for a in trace.info.assessments if kind_of(a) not in replaced]
     # A shallow copy of the info without running its __init__ again, which costs several
     # times more and is done for every row.
     info = copy.copy(trace.info)

@@ -23,9 +23,10 @@ import gc
 import hashlib
 import json
 import os
+import re
 import time
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -62,6 +63,10 @@ _INDEX_FIELDS: dict[str, dict[str, type]] = {
     },
     "experiments": {"experiment_id": str, "name": str},
 }
+
+
+# The `"trace_id": "<id>"` key of a trace document (its info's and each span's).
+_TRACE_ID_KEY = re.compile(rb'"trace_id":\s*"([^"\\]+)"')
 
 
 def group_of(trace: Trace) -> str:
@@ -397,6 +402,35 @@ class TraceStore:
         found = self._find_segment(trace_id)
         return None if found is None else found[0]
 
+    def locate_traces(self, trace_ids: Iterable[str]) -> dict[str, str]:
+        """The group of each of these traces that is stored; absent ones are left out.
+
+        One pass over the segment files, however many ids are asked for: `group_of_trace`
+        per id would read every file once per id.
+        """
+        wanted = set(trace_ids)
+        found: dict[str, str] = {}
+        for group in self.groups():
+            if len(found) == len(wanted):
+                break
+            folder = self._group_dir(group)
+            try:
+                names = [n for n in os.listdir(folder) if n.endswith(".json")]
+            except OSError:
+                continue
+            for name in names:
+                try:
+                    with open(os.path.join(folder, name), "rb") as handle:
+                        data = handle.read()
+                except OSError:
+                    continue
+                # Only unescaped keys match: a trace id quoted inside a span's inputs is not one.
+                for match in _TRACE_ID_KEY.finditer(data):
+                    trace_id = match.group(1).decode("ascii", "replace")
+                    if trace_id in wanted:
+                        found.setdefault(trace_id, group)
+        return found
+
     def _find_segment(self, trace_id: str) -> tuple[str, str] | None:
         # Trace ids are ASCII and written verbatim, so a byte search rules a file in or out;
         # newest files first, as the trace asked for is most often a recent one.
@@ -490,18 +524,40 @@ class TraceStore:
             )
 
     def delete_assessment(self, group: str, trace_id: str, assessment_id: str) -> None:
+        if not self._remove_records(
+            group, trace_id, lambda r: r.get("assessment_id") == assessment_id
+        ):
+            path = self._assessments_path(group)
+            raise KeyError(f"no assessment {assessment_id} of trace {trace_id} in {path}")
+
+    def remove_feedback(
+        self, group: str, trace_id: str, name: str, source: AssessmentSource
+    ) -> int:
+        """Remove the trace's Feedback of this name from this source (type and id), on any
+        span; returns how many were removed."""
+        wanted = (name, source.source_type, source.source_id)
+        return self._remove_records(
+            group, trace_id, lambda r: "feedback" in r and _name_and_source(r) == wanted
+        )
+
+    def _remove_records(
+        self, group: str, trace_id: str, test: Callable[[dict[str, Any]], bool]
+    ) -> int:
+        """Remove the trace's assessment records that pass `test`; how many there were."""
         path = self._assessments_path(group)
+        if not os.path.exists(path):
+            return 0
         with self._lock("assessments-" + group), open_db(path) as db:
             table = db.table("assessments")
             for doc in table.all():
                 if doc["trace_id"] != trace_id:
                     continue
                 records = list(_records_of(doc))
-                kept = [r for r in records if r.get("assessment_id") != assessment_id]
+                kept = [r for r in records if not test(r)]
                 if len(kept) != len(records):
                     table.update({"assessments": kept, "feedback": None}, doc_ids=[doc.doc_id])
-                    return
-        raise KeyError(f"no assessment {assessment_id} of trace {trace_id} in {path}")
+                return len(records) - len(kept)
+        return 0
 
     def update_assessment(self, group: str, assessment: Assessment) -> None:
         """Replace the stored assessment that has the same id (MLflow's update/override)."""
@@ -559,6 +615,17 @@ def attach_assessments(traces: Iterable[Trace], by_trace: Mapping[str, list[Asse
         trace.info.assessments = list(found) if found else []
 
 
+def kind_of(assessment: Assessment) -> tuple[Any, ...]:
+    """What `save_assessments(replace=True)` replaces by: `_same_kind` of its record."""
+    return (
+        assessment.name,
+        assessment.feedback is not None,
+        assessment.source.source_type,
+        assessment.source.source_id,
+        assessment.span_id,
+    )
+
+
 def _same_kind(record: dict[str, Any]) -> tuple[Any, ...]:
     source = record.get("source") or {}
     return (
@@ -568,6 +635,11 @@ def _same_kind(record: dict[str, Any]) -> tuple[Any, ...]:
         source.get("source_id"),
         record.get("span_id"),
     )
+
+
+def _name_and_source(record: dict[str, Any]) -> tuple[Any, ...]:
+    source = record.get("source") or {}
+    return (record.get("name"), source.get("source_type"), source.get("source_id"))
 
 
 def _records_of(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
