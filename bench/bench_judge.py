@@ -11,7 +11,8 @@ model call MS milliseconds (default 200). It prints:
 (b) the reply's parsing edited, then re-scored: model calls (0 expected) and the time;
 (c) the prompt edited, then re-scored: new model calls (N expected) and the time;
 (d) in the editor (a language server over stdio, on the same traces): the reply's parsing
-    edited and saved, from the save to the lens: model calls (0 expected) and the time.
+    edited and saved seven times, from each save to the lens: model calls (0 expected) and
+    the median time.
 
 The edits are made to a copy of fixtures/scorers.py, loaded as `scorelens score` loads it.
 Model calls are those the server counted. Re-scoring is `evaluate` on the loaded traces, as
@@ -23,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -76,25 +78,35 @@ def timed_calls(server: LoopbackServer, action: Callable[[], Any]) -> tuple[floa
     return time.perf_counter() - started, server.model_calls - before
 
 
-async def editor_parsing_edit(workspace: Path, server: LoopbackServer) -> tuple[float, int, str]:
-    """Seconds from saving a parsing edit of is_polite to its lens, the model calls made, and
-    the lens; the file was saved once before, unedited, so every answer is in the cache."""
+async def editor_parsing_edit(
+    workspace: Path, server: LoopbackServer, saves: int = 7
+) -> tuple[float, float, int, str]:
+    """From saving a parsing edit of is_polite to its lens: the median and slowest of `saves`
+    saves (each a different parsing), the model calls they made, and the last lens. The file
+    was saved once before, unedited, so every answer is in the cache."""
     sys.path.insert(0, str(REPO / "bench"))
     from bench_lsp import Editor
 
     (workspace / "scorers.py").write_text(SCORERS)
     editor = Editor(workspace)
     await editor.start()
+    timings = []
     try:
         await editor.save_and_read_lens(SCORERS, "")
-        reparsed = SCORERS.replace(PARSING, 'return "yes" in reply.lower()')
         before = server.model_calls
-        elapsed, _ = await editor.save_and_read_lens(reparsed, "")
+        for number in range(saves):
+            # Saves a second apart, as a person makes them: the processes use such pauses to
+            # collect garbage, which a run would otherwise stop for now and then.
+            await asyncio.sleep(1)
+            # A new parsing each save, so every save re-scores (none is an unchanged save).
+            reparsed = SCORERS.replace(PARSING, f'return "yes" in reply.lower()[: {50 + number}]')
+            elapsed, _ = await editor.save_and_read_lens(reparsed, "")
+            timings.append(elapsed)
         calls = server.model_calls - before
         lens = next(t for t in await editor.titles() if t.startswith("is_polite"))
     finally:
         await editor.stop()
-    return elapsed, calls, lens
+    return statistics.median(timings), max(timings), calls, lens
 
 
 def bench(n: int, latency_ms: float) -> None:
@@ -122,7 +134,7 @@ def bench(n: int, latency_ms: float) -> None:
         cold_s, cold_calls = timed_calls(server, rescore(judge))
         parsing_s, parsing_calls = timed_calls(server, rescore(reparsed))
         prompt_s, prompt_calls = timed_calls(server, rescore(reworded))
-        editor_s, editor_calls, lens = asyncio.run(editor_parsing_edit(workspace, server))
+        editor_s, editor_max_s, editor_calls, lens = asyncio.run(editor_parsing_edit(workspace, server))
 
     workers = max_workers()
     print(f"N = {n:,} traces, one judge scorer, {latency_ms:g} ms per model call (loopback)")
@@ -139,7 +151,8 @@ def bench(n: int, latency_ms: float) -> None:
     met = "met" if editor_s <= EDITOR_TARGET_S else "MISSED"
     print(
         _line("(d) editor: parsing edited", editor_s, editor_calls)
-        + f"   save to lens, target {EDITOR_TARGET_S * 1000:.0f} ms: {met}"
+        + f"   save to lens (median of 7, max {editor_max_s:.2f} s),"
+        + f" target {EDITOR_TARGET_S * 1000:.0f} ms: {met}"
     )
     print(f"    {lens}")
 

@@ -67,16 +67,28 @@ async def test_calls_are_counted_priced_and_cached_across_parsing_edits(
     assert (asked["judge"]["calls"], asked["judge"]["newCalls"]) == (3, 3)
     assert openai_server.model_calls == sent + 3
 
-    # The trace view's data: each scorer's prompt and raw reply for one trace.
+    # The trace view's data: each scorer's model calls on one trace, as CHAT_MODEL spans
+    # with MLflow's attributes: the prompt as sent, the raw reply, model, tokens, timing.
     rows = await lsp.request(protocol.result_rows, {"limit": 1})
     trace_id = rows["rows"][0]["traceId"]
     results = await lsp.request(protocol.trace_results, {"traceId": trace_id})
     (mine,) = [r for r in results["results"] if r["name"] == "judged"]
-    (call,) = mine["judge"]
-    assert call["prompt"].startswith('[\n {\n  "role": "user"')
-    assert "Is this answer rude?" in call["prompt"] and call["model"] == "gpt-4o-mini"
-    assert mine["value"] == len(call["reply"].split())
-    assert call["cached"] is False and call["outputTokens"] > 0
+    (span,) = mine["judge"]
+    assert (span["name"], span["span_type"], span["trace_id"]) == (
+        "Completions",
+        "CHAT_MODEL",
+        trace_id,
+    )
+    assert span["inputs"].startswith('[\n {\n  "role": "user"')
+    assert "Is this answer rude?" in span["inputs"]
+    assert mine["value"] == len(span["outputs"].split())
+    attributes = span["attributes"]
+    assert attributes["mlflow.llm.model"] == "gpt-4o-mini"
+    assert attributes["scorelens.judge.cached"] is False
+    usage = attributes["mlflow.chat.tokenUsage"]
+    assert usage["output_tokens"] > 0
+    assert usage["total_tokens"] == usage["input_tokens"] + usage["output_tokens"]
+    assert span["end_time_ns"] is not None and span["end_time_ns"] >= span["start_time_ns"] > 0
 
 
 async def test_clearing_the_judge_cache_asks_the_model_again(

@@ -17,7 +17,7 @@ def judge_usage_rows(
     """One row per scorer that called a model, in the order given."""
     rows = []
     for name, calls in judge_calls.items():
-        usage = usage_of((c.to_dict() for c in calls), prices)
+        usage = usage_of((c.to_span("") for c in calls), prices)
         if usage is None:
             continue
         # Exact counts in a table; a total some calls did not report is a lower bound.

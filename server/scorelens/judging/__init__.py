@@ -9,7 +9,6 @@ prices.py        dollars per model, from a small built-in table or the user's ow
 from scorelens.judging.cache import JudgeCache, judge_cache_enabled
 from scorelens.judging.interception import (
     JudgeCall,
-    JudgeCallData,
     judge_calls_recorded,
     prepare,
 )
@@ -18,7 +17,6 @@ from scorelens.judging.prices import PriceTable
 __all__ = [
     "JudgeCache",
     "JudgeCall",
-    "JudgeCallData",
     "PriceTable",
     "judge_cache_enabled",
     "judge_calls_recorded",

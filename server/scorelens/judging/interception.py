@@ -12,29 +12,26 @@ so are retries: the SDK retries a 429 or 5xx above this layer, and only a succes
 from __future__ import annotations
 
 import contextvars
+import os
 import sys
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypedDict
+from typing import Any
 
+from scorelens.entities.span import SpanType
 from scorelens.judging.cache import CachedAnswer, JudgeCache, request_key
 from scorelens.judging.replies import Reading, read_answer, read_request
+from scorelens.tracing.constant import SpanAttributeKey, TokenUsageKey
+from scorelens.tracing.span_data import SpanData
 
 _MODEL_PATHS = ("/chat/completions", "/responses")
 
 
-class JudgeCallData(TypedDict):
-    """A model call as the worker, the language server and the editor pass it on."""
-
-    model: str
-    inputTokens: int | None
-    outputTokens: int | None
-    latencyMs: float
-    cached: bool  # answered from the judge-call cache: no request was made
-    prompt: str
-    reply: str
+# How a judge span names its model call, as MLflow's OpenAI autologging names the SDK's class.
+_SPAN_NAMES = {"chat": "Completions", "responses": "Responses"}
+CACHED_ATTRIBUTE = "scorelens.judge.cached"
 
 
 @dataclass
@@ -43,19 +40,40 @@ class JudgeCall:
     input_tokens: int | None
     output_tokens: int | None
     latency_ms: float
-    cached: bool
+    cached: bool  # answered from the judge-call cache: no request was made
     prompt: str
     reply: str
+    endpoint: str = "chat"  # "chat" (chat completions) or "responses"
+    started_ns: int = 0  # wall clock, since the epoch
 
-    def to_dict(self) -> JudgeCallData:
+    def to_span(self, trace_id: str) -> SpanData:
+        """The call as a CHAT_MODEL span of the scorer's result on `trace_id`, with MLflow's
+        attributes (model, token usage) and whether the cache answered it. Its inputs are the
+        prompt as sent (the messages or input, as JSON text), its outputs the reply's text."""
+        attributes: dict[str, Any] = {
+            SpanAttributeKey.SPAN_TYPE: SpanType.CHAT_MODEL.value,
+            SpanAttributeKey.MODEL: self.model,
+            CACHED_ATTRIBUTE: self.cached,
+        }
+        if self.input_tokens is not None or self.output_tokens is not None:
+            attributes[SpanAttributeKey.CHAT_USAGE] = {
+                TokenUsageKey.INPUT_TOKENS: self.input_tokens,
+                TokenUsageKey.OUTPUT_TOKENS: self.output_tokens,
+                TokenUsageKey.TOTAL_TOKENS: (self.input_tokens or 0) + (self.output_tokens or 0),
+            }
         return {
-            "model": self.model,
-            "inputTokens": self.input_tokens,
-            "outputTokens": self.output_tokens,
-            "latencyMs": round(self.latency_ms, 2),
-            "cached": self.cached,
-            "prompt": self.prompt,
-            "reply": self.reply,
+            "trace_id": trace_id,
+            "span_id": os.urandom(8).hex(),
+            "parent_id": None,
+            "name": _SPAN_NAMES.get(self.endpoint, self.endpoint),
+            "span_type": SpanType.CHAT_MODEL.value,
+            "start_time_ns": self.started_ns,
+            "end_time_ns": self.started_ns + round(self.latency_ms * 1_000_000),
+            "status": {"code": "OK", "message": ""},
+            "inputs": self.prompt,
+            "outputs": self.reply,
+            "attributes": attributes,
+            "events": [],
         }
 
 
@@ -66,18 +84,27 @@ class _Scope:
     last_key: str | None = None  # the cache entry of the last call answered or kept
 
     def record(
-        self, reading: Reading, content_type: str, body: bytes, started: float, cached: bool
+        self,
+        request: Any,
+        reading: Reading,
+        content_type: str,
+        body: bytes,
+        started: tuple[int, float],
+        cached: bool,
     ) -> None:
         read_answer(reading, content_type, body)
+        wall_ns, perf = started
         self.calls.append(
             JudgeCall(
                 model=reading.model,
                 input_tokens=reading.input_tokens,
                 output_tokens=reading.output_tokens,
-                latency_ms=(time.perf_counter() - started) * 1000,
+                latency_ms=(time.perf_counter() - perf) * 1000,
                 cached=cached,
                 prompt=reading.prompt,
                 reply=reading.reply,
+                endpoint="responses" if request.url.path.endswith("/responses") else "chat",
+                started_ns=wall_ns,
             )
         )
 
@@ -192,17 +219,17 @@ def _sync_send(library: Any, original: Callable[..., Any]) -> Callable[..., Any]
         if scope is None or not _is_model_call(request):
             return original(self, request, *args, **kwargs)
         reading = read_request(request.content)
-        started = time.perf_counter()
+        started = (time.time_ns(), time.perf_counter())
         key, cached = _lookup(scope, request)
         if cached is not None:
-            scope.record(reading, cached.content_type, cached.body, started, cached=True)
+            scope.record(request, reading, cached.content_type, cached.body, started, cached=True)
             return _replayed(library, request, cached)
         response = original(self, request, *args, **kwargs)
         if not 200 <= response.status_code < 300:
             return response  # the SDK retries or raises; only an answer is kept
         body = response.read()  # a stream too: the SDK then reads it from memory
         content_type = _keep(scope, key, response, body)
-        scope.record(reading, content_type, body, started, cached=False)
+        scope.record(request, reading, content_type, body, started, cached=False)
         return response
 
     return send
@@ -214,17 +241,17 @@ def _async_send(library: Any, original: Callable[..., Any]) -> Callable[..., Any
         if scope is None or not _is_model_call(request):
             return await original(self, request, *args, **kwargs)
         reading = read_request(request.content)
-        started = time.perf_counter()
+        started = (time.time_ns(), time.perf_counter())
         key, cached = _lookup(scope, request)
         if cached is not None:
-            scope.record(reading, cached.content_type, cached.body, started, cached=True)
+            scope.record(request, reading, cached.content_type, cached.body, started, cached=True)
             return _replayed(library, request, cached)
         response = await original(self, request, *args, **kwargs)
         if not 200 <= response.status_code < 300:
             return response
         body = await response.aread()
         content_type = _keep(scope, key, response, body)
-        scope.record(reading, content_type, body, started, cached=False)
+        scope.record(request, reading, content_type, body, started, cached=False)
         return response
 
     return send

@@ -94,7 +94,10 @@ def _answered(kept: _Kept, started: float) -> Any:
     scope = current_scope()
     assert scope is not None
     latency = (time.perf_counter() - started) * 1000
-    scope.calls.append(dataclasses.replace(kept.call, cached=True, latency_ms=latency))
+    began_ns = time.time_ns() - round(latency * 1_000_000)
+    scope.calls.append(
+        dataclasses.replace(kept.call, cached=True, latency_ms=latency, started_ns=began_ns)
+    )
     return kept.response
 
 

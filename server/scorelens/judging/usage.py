@@ -11,8 +11,10 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from scorelens.judging.interception import JudgeCallData
+from scorelens.judging.interception import CACHED_ATTRIBUTE
 from scorelens.judging.prices import PriceTable
+from scorelens.tracing.constant import SpanAttributeKey, TokenUsageKey
+from scorelens.tracing.span_data import SpanData
 
 
 @dataclass(frozen=True)
@@ -24,18 +26,25 @@ class Usage:
     cost_usd: float | None  # None: a model without a price, or tokens a call did not say
 
 
-def usage_of(calls: Iterable[JudgeCallData], prices: PriceTable) -> Usage | None:
-    """None when there were no calls."""
+def usage_of(spans: Iterable[SpanData], prices: PriceTable) -> Usage | None:
+    """What judge spans (`JudgeCall.to_span`) add up to; None when there were none."""
     count = new = tokens = 0
     complete = True
     priced: list[tuple[str, int | None, int | None]] = []
-    for call in calls:
+    for span in spans:
+        attributes = span.get("attributes") or {}
+        if CACHED_ATTRIBUTE not in attributes:
+            continue  # not a judge span: results kept by an earlier ScoreLens
         count += 1
-        new += not call["cached"]
-        if call["inputTokens"] is None or call["outputTokens"] is None:
+        new += not attributes[CACHED_ATTRIBUTE]
+        used = attributes.get(SpanAttributeKey.CHAT_USAGE) or {}
+        input_tokens = used.get(TokenUsageKey.INPUT_TOKENS)
+        output_tokens = used.get(TokenUsageKey.OUTPUT_TOKENS)
+        if input_tokens is None or output_tokens is None:
             complete = False
-        tokens += (call["inputTokens"] or 0) + (call["outputTokens"] or 0)
-        priced.append((call["model"], call["inputTokens"], call["outputTokens"]))
+        tokens += (input_tokens or 0) + (output_tokens or 0)
+        model = str(attributes.get(SpanAttributeKey.MODEL, "?"))
+        priced.append((model, input_tokens, output_tokens))
     if count == 0:
         return None
     # A price times an unknown number of tokens is unknown, not zero.

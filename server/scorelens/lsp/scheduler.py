@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from lsprotocol import types
 
+from scorelens.heap import QUIET_AFTER_S, collect_and_freeze
 from scorelens.lsp.scoring import RunReport
 from scorelens.worker.messages import Progress
 
@@ -48,6 +49,7 @@ class Scheduler:
         # Files whose lenses were refreshed at a save and not asked for since: the editor's
         # request is on its way, and shows the run's figures if the run has ended by then.
         self.lens_request_due: set[str] = set()
+        self.quiet_collection: asyncio.TimerHandle | None = None
 
     def refresh_for_save(self, path: str) -> None:
         self.lens_request_due.add(path)
@@ -130,6 +132,8 @@ class Scheduler:
     ) -> RunReport:
         """Scan the file once (`text` is what was saved, else it is read) and score it."""
         ls = self.ls
+        if self.quiet_collection is not None:
+            self.quiet_collection.cancel()
         previous = self.file_tasks.get(path)
         if previous is not None and not previous.done():
             self.superseded.add(previous)
@@ -188,7 +192,12 @@ class Scheduler:
         if not self.lens_waiters.get(path) and path not in self.lens_request_due:
             ls.refresh_lenses()  # no lens request is coming or waiting to show these figures
         ls.announce(report)
+        self.quiet_collection = loop.call_later(QUIET_AFTER_S, self._collect_if_quiet)
         return report
+
+    def _collect_if_quiet(self) -> None:
+        if not any(not task.done() for task in self.file_tasks.values()):
+            collect_and_freeze()
 
     async def score_everything(self, force: bool = False) -> list[RunReport]:
         """Score every scorer file: all versions again when forced, else what lacks results."""

@@ -19,6 +19,7 @@ import threading
 import time
 from typing import BinaryIO
 
+from scorelens.heap import QUIET_AFTER_S, collect_and_freeze
 from scorelens.worker.current import CurrentWork
 from scorelens.worker.messages import (
     Answer,
@@ -68,7 +69,7 @@ def main() -> None:
 
     threading.Thread(target=read_requests, daemon=True).start()
     tasks = Tasks(emit, lambda request_id: request_id in cancelled, CurrentWork(options.current))
-    while (request := requests.get()) is not None:
+    while (request := _next_request(requests)) is not None:
         started = time.monotonic()
         try:
             emit(tasks.handle(request))
@@ -88,6 +89,14 @@ def main() -> None:
             file=sys.stderr,
             flush=True,
         )
+
+
+def _next_request(requests: queue.Queue[WorkRequest | None]) -> WorkRequest | None:
+    try:
+        return requests.get(timeout=QUIET_AFTER_S)
+    except queue.Empty:
+        collect_and_freeze()  # it blocks the worker: only when no request waits
+        return requests.get()
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ message of an unknown kind, or one lacking a field its kind requires, is refused
 import json
 from typing import Any, Literal, TypedDict, cast
 
-from scorelens.judging import JudgeCallData
+from scorelens.tracing.span_data import SpanData
 
 # -- server -> worker -------------------------------------------------------------------------
 
@@ -90,7 +90,7 @@ class ResultRow(TypedDict):
     errorKind: str | None  # exception | parameter | return_type | feedback
     errorLine: int | None
     durationMs: float
-    judge: list[JudgeCallData]  # the scorer's model calls on this trace (on its first row)
+    judge: list[SpanData]  # the scorer's model calls on this trace (on its first row)
 
 
 class ScorerRows(TypedDict):

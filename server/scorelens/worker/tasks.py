@@ -23,9 +23,10 @@ from scorelens.genai.scorer_runs import (
     Verdict,
     scorer_traces_dropped,
 )
-from scorelens.judging import JudgeCache, JudgeCallData
+from scorelens.judging import JudgeCache
 from scorelens.store.trace_cache import TraceCache
 from scorelens.tracing.serialize import to_jsonable
+from scorelens.tracing.span_data import SpanData
 from scorelens.user_modules import find_scorers, load_app
 from scorelens.worker.current import CurrentWork
 from scorelens.worker.messages import (
@@ -207,7 +208,7 @@ class _ScorerRun:
     def add(self, traces: list[Trace], index: int, result: RowResult) -> None:
         trace = traces[index]
         self.tasks._noted_done(trace.trace_id)
-        calls = [c.to_dict() for c in result.judge_calls]
+        calls = [c.to_span(trace.trace_id) for c in result.judge_calls]
         for position, verdict in enumerate(result.verdicts):
             # A trace's model calls go with its first row: once per (scorer, trace).
             judge = calls if position == 0 else []
@@ -243,7 +244,7 @@ class _ScorerRun:
 
 
 def _row(
-    trace_id: str, verdict: Verdict, elapsed_ms: float, path: str, judge: list[JudgeCallData]
+    trace_id: str, verdict: Verdict, elapsed_ms: float, path: str, judge: list[SpanData]
 ) -> ResultRow:
     feedback = verdict.feedback
     value, _ = to_jsonable(feedback.value)
