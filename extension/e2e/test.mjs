@@ -284,6 +284,89 @@ async function journey() {
     "back in the table, the focus is on the row whose trace was open",
   );
 
+  // 9b. Labels, with the keyboard: the judge's reading was turned round in 5b, so a person
+  // labels three traces with the verdicts the judge really gave. The lens shows how far the
+  // scorer agrees; undoing the edit makes it agree with every label.
+  const activeHeader = view.locator("th.active-col");
+  for (let moves = 0; !(await activeHeader.innerText()).includes("is_polite"); moves += 1) {
+    check(moves < expected.scorers, "ArrowRight reaches the is_polite column");
+    await page.keyboard.press("ArrowRight");
+  }
+  check(true, "ArrowRight moved the active column to is_polite");
+  const labelled = [];
+  for (let n = 0; n < 3; n += 1) {
+    const focused = view.locator("tr.row:focus");
+    const traceId = await focused.getAttribute("data-trace");
+    const shown = (await focused.locator("td.active-col").getAttribute("class")) ?? "";
+    // The judge's real verdict is the opposite of what the turned-round reading says.
+    await page.keyboard.press(shown.split(" ").includes("pass") ? "f" : "p");
+    labelled.push(traceId);
+    await view
+      .locator(`tr.row[data-trace="${traceId}"] td.active-col .label.disagrees`)
+      .waitFor({ timeout: 30000 });
+  }
+  check(true, `three traces labelled with p/f: ${labelled.join(", ")}`);
+  const politeLens = async (text) => {
+    await ui.endOfLine(env.E2E_POLITE_LINE);
+    const found = lens(text);
+    await found.waitFor({ timeout: 60000 });
+    return found.innerText();
+  };
+  check(
+    (await politeLens("labels 0/3 agree")).startsWith("is_polite"),
+    "the lens says the scorer agrees with none of the three labels",
+  );
+  await view
+    .locator("th.active-col .aggregate.agreement", { hasText: "labels 0/3 agree" })
+    .waitFor({ timeout: 30000 });
+  check(true, "the panel's header says the same");
+  await view.locator('button[data-filter="disagrees"]').click();
+  await view.locator("#page-label", { hasText: "of 3" }).waitFor({ timeout: 30000 });
+  check(true, "the filter 'disagrees with label' shows the three rows");
+  await shot("panel-labels");
+  await ui.endOfLine(env.E2E_POLITE_LINE);
+  for (let n = 0; n < " is False".length; n += 1) {
+    await page.keyboard.press("Backspace");
+  }
+  await page.keyboard.press("Control+S");
+  const agreed = await politeLens("labels 3/3 agree (▲3)");
+  check(true, `after the fix the lens reads "${agreed}"`);
+  await view.locator("#page-label", { hasText: "No rows" }).waitFor({ timeout: 30000 });
+  check(true, "and no row disagrees with its label any more");
+  await shot("lens-labels-agree");
+  await view.locator('button[data-filter="all"]').click();
+  await view
+    .locator("#page-label", { hasText: `of ${expected.traces}` })
+    .waitFor({ timeout: 30000 });
+
+  // 9c. A conversation of several turns reads as turns, with its spans on a time axis.
+  let conversation = view.locator("tr.row", { hasText: expected.multiTurnQuestion });
+  while ((await conversation.count()) === 0) {
+    const next = view.locator('button[data-page="next"]');
+    check(await next.isEnabled(), "the multi-turn conversation is on a later page");
+    await next.click();
+    await page.waitForTimeout(500);
+    conversation = view.locator("tr.row", { hasText: expected.multiTurnQuestion });
+  }
+  await conversation.first().click();
+  await view.locator(".turns").waitFor({ timeout: 30000 });
+  const turns = await view.locator(".turns .turn").count();
+  check(
+    turns >= expected.multiTurnMessages + 1,
+    `the trace view shows the conversation as ${turns} turns (the question's ` +
+      `${expected.multiTurnMessages} messages and the reply)`,
+  );
+  const spanRows = await view.locator("#span-tree .wf-row").count();
+  const axis = await view.locator("#span-tree .wf-axis").count();
+  check(spanRows >= 2 && axis === 1, `a waterfall of ${spanRows} spans on one time axis`);
+  check(
+    (await view.locator(".label-control").count()) === expected.scorers,
+    "each scorer's result has a label control",
+  );
+  await shot("trace-view-conversation");
+  await view.locator("#back").click();
+  await view.locator("tr.row:focus").waitFor({ timeout: 30000 });
+
   // 10. The panel follows the server's notices: a save that changes no figure redraws nothing,
   // and a Score click on a lens redraws it once.
   let redraws = await ui.countPanelRedraws();

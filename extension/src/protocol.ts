@@ -36,15 +36,14 @@ export interface JudgeUsage {
   costUsd: number | null; // null: a model without a known price
 }
 
-// A model call a scorer made on one trace.
-export interface JudgeCallData {
-  model: string;
-  inputTokens: number | null;
-  outputTokens: number | null;
-  latencyMs: number;
-  cached: boolean; // answered from the judge-call cache: no request was made
-  prompt: string;
-  reply: string;
+// How the scorer's values agree with people's labels of the active traces; only labels that
+// give a verdict count (not "unsure").
+export interface AgreementData {
+  agree: number;
+  total: number; // labelled traces the scorer has a result for
+  abstained: number; // of those, where the scorer failed or gave no verdict (not agreeing)
+  previousAgree: number | null; // the previous version's agree count on the same labels
+  disagreeing: string[]; // trace ids, the first 20
 }
 
 export interface ScorerSummary {
@@ -62,11 +61,21 @@ export interface ScorerSummary {
   message: string | null;
   stale: boolean;
   judge: JudgeUsage | null; // null: the scorer called no model
+  agreement: AgreementData | null; // null: no active trace has a label for this scorer's name
 }
 
 export interface ScorerRef {
   uri: string;
   name: string;
+}
+
+// A person's label: the verdict a scorer should give on a trace (a HUMAN feedback of the
+// scorer's name, as MLflow stores one).
+export interface LabelData {
+  value: unknown; // true/false for pass/fail, else a number or text; null when unsure
+  unsure: boolean;
+  note: string | null;
+  user: string;
 }
 
 export interface Cell {
@@ -76,6 +85,9 @@ export interface Cell {
   previous: unknown;
   previousError: string | null;
   changed: boolean;
+  label: LabelData | null; // a person's label of this trace for this scorer's name
+  agrees: boolean | null; // the value agrees with the label; null: no label, or "unsure"
+  flipped: boolean; // agrees with the label now and did not under the previous version, or back
 }
 
 export interface ResultRow {
@@ -226,7 +238,7 @@ export interface GenerateTracesResult {
   failed: number;
 }
 
-export type RowFilter = "all" | "failing" | "errors" | "changed";
+export type RowFilter = "all" | "failing" | "errors" | "changed" | "disagrees" | "unlabelled";
 
 export interface ResultRowsParams {
   scorers?: ScorerRef[]; // the panel's columns; omitted: every known scorer
@@ -278,7 +290,22 @@ export interface ScorerResult {
   rationale: string | null;
   error: string | null;
   durationMs: number | null;
-  judge: JudgeCallData[];
+  judge: SpanData[]; // the scorer's model calls on this trace, as CHAT_MODEL spans
+  label: LabelData | null; // a person's label of this trace for this scorer's name
+}
+
+// Label a trace for every scorer of this name; `clear` takes the user's label away.
+export interface SetLabelParams {
+  traceId: string;
+  scorer: string;
+  value: unknown;
+  unsure?: boolean;
+  note?: string | null;
+  clear?: boolean;
+}
+
+export interface SetLabelResult {
+  label: LabelData | null; // what the trace's label is now (another person's, after a clear)
 }
 
 export interface TraceResultsResult {
@@ -302,6 +329,7 @@ export const requests = {
   traceResults: new RequestType<TraceResultsParams, TraceResultsResult, void>(
     "scorelens/traceResults",
   ),
+  setLabel: new RequestType<SetLabelParams, SetLabelResult, void>("scorelens/setLabel"),
 } as const;
 
 // -- notifications (server -> client) -----------------------------------------------------------

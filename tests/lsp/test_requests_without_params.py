@@ -23,6 +23,7 @@ NEEDS_PARAMS = {
     protocol.generate_traces: ("app", "dataset"),
     protocol.get_trace: ("traceId",),
     protocol.trace_results: ("traceId",),
+    protocol.set_label: ("scorer", "traceId", "value"),
 }
 
 

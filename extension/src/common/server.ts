@@ -38,6 +38,8 @@ export function createClient(
       fileEvents: [
         vscode.workspace.createFileSystemWatcher("**/*.py"),
         vscode.workspace.createFileSystemWatcher("**/.scorelens/index.json"),
+        // People's labels written elsewhere (the CLI, a notebook): the agreement changes.
+        vscode.workspace.createFileSystemWatcher("**/.scorelens/assessments/*.json"),
       ],
     },
   };

@@ -1,5 +1,6 @@
 // Messages between the results panel's host (extension) and its webview, both directions.
 import type { ResultRowsResult, RowFilter, ScorerResult, TraceData } from "../protocol";
+import type { LabelAction } from "./labels";
 
 export interface Query {
   filter: RowFilter;
@@ -21,12 +22,16 @@ export type ToWebview =
 
 /** Webview -> host. */
 export type FromWebview =
-  { type: "ready" } | { type: "query"; query: Query } | { type: "openTrace"; traceId: string };
+  | { type: "ready" }
+  | { type: "query"; query: Query }
+  | { type: "openTrace"; traceId: string }
+  // `inTrace`: asked from the trace view, which is then shown again with the new label.
+  | { type: "label"; traceId: string; scorer: string; action: LabelAction; inTrace: boolean };
 
 export function isFromWebview(value: unknown): value is FromWebview {
   if (typeof value !== "object" || value === null) {
     return false;
   }
   const type = (value as { type?: unknown }).type;
-  return type === "ready" || type === "query" || type === "openTrace";
+  return type === "ready" || type === "query" || type === "openTrace" || type === "label";
 }

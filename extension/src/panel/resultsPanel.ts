@@ -11,6 +11,7 @@ import {
 import { logError } from "../common/logging";
 import { endedByRestartOrCancel } from "../common/requestErrors";
 import { rowsAfterScores, rowsAfterStatus } from "./follow";
+import { labelParams } from "./labelRequest";
 import {
   type FromWebview,
   isFromWebview,
@@ -128,6 +129,38 @@ export class ResultsPanel {
       case "openTrace":
         await this.openTrace(message.traceId);
         break;
+      case "label":
+        await this.label(message);
+        break;
+    }
+  }
+
+  private async label(message: Extract<FromWebview, { type: "label" }>): Promise<void> {
+    const client = this.client();
+    if (!client) {
+      return;
+    }
+    const params = await labelParams(message.traceId, message.scorer, message.action);
+    if (params === undefined) {
+      return;
+    }
+    try {
+      await client.sendRequest(requests.setLabel, params);
+    } catch (error) {
+      if (endedByRestartOrCancel(error)) {
+        return;
+      }
+      logError(`setLabel failed: ${String(error)}`);
+      void vscode.window.showErrorMessage(
+        `Could not label trace ${message.traceId}: ${String(error)}`,
+      );
+      return;
+    }
+    // The scoresChanged that follows refreshes the rows too; the trace view is asked again.
+    if (message.inTrace) {
+      await this.openTrace(message.traceId);
+    } else {
+      await this.refresh();
     }
   }
 

@@ -8,7 +8,14 @@ export function initialQuery(sortBy: string | null = null): Query {
   return { filter: "all", offset: 0, limit: PAGE_SIZE, sortBy, descending: false };
 }
 
-const FILTERS: readonly RowFilter[] = ["all", "failing", "errors", "changed"];
+const FILTERS: readonly RowFilter[] = [
+  "all",
+  "failing",
+  "errors",
+  "changed",
+  "disagrees",
+  "unlabelled",
+];
 
 /** The query a reloaded panel saved (webview state is untyped JSON); defaults where it is off. */
 export function restoredQuery(state: unknown): Query {

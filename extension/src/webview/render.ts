@@ -1,9 +1,10 @@
 // HTML for the results panel's table (the trace view is in ./trace). Every piece of trace text
 // goes through `escapeHtml`: LLM output often contains markup, and it must show as text.
-import type { Bucket, Cell, ResultRowsResult, ScorerSummary } from "../protocol";
+import type { Bucket, Cell, ResultRowsResult, RowFilter, ScorerSummary } from "../protocol";
 import { columnKey, columnLabel } from "../panel/columns";
 import { judgeText } from "../panel/judgeUsage";
 import type { Query } from "../panel/messages";
+import { agreementText, labelText } from "../panel/labels";
 import { pageLabel } from "../panel/state";
 
 const ESCAPES: Record<string, string> = {
@@ -33,6 +34,15 @@ export function formatValue(value: unknown): string {
   }
   return JSON.stringify(value);
 }
+
+const FILTERS: readonly (readonly [RowFilter, string])[] = [
+  ["all", "all"],
+  ["failing", "failing"],
+  ["errors", "errors"],
+  ["changed", "changed"],
+  ["disagrees", "disagrees with label"],
+  ["unlabelled", "unlabelled"],
+];
 
 function aggregateText(column: ScorerSummary): string {
   if (column.passed !== null && column.failed !== null) {
@@ -74,9 +84,27 @@ export function verdictClass(value: unknown, error: string | null): string {
   return passed === undefined ? "" : passed ? "pass" : "fail";
 }
 
-function renderCell(cell: Cell | undefined): string {
+function renderLabel(cell: Cell): string {
+  const label = cell.label;
+  if (label === null) {
+    return "";
+  }
+  const state = label.unsure ? "unsure" : cell.agrees === true ? "agrees" : "disagrees";
+  const mark = label.unsure ? "?" : cell.agrees === true ? "✓" : "✗";
+  const flipped = cell.flipped ? " flipped" : "";
+  const title =
+    `labelled ${labelText(label)} by ${label.user}` +
+    (label.note !== null ? `: ${label.note}` : "") +
+    (cell.flipped ? " (agreement changed with this version)" : "");
+  return (
+    `<span class="label ${state}${flipped}" title="${escapeHtml(title)}">` +
+    `${mark} label: ${escapeHtml(labelText(label))}</span>`
+  );
+}
+
+function renderCell(cell: Cell | undefined, column: number): string {
   if (cell === undefined) {
-    return `<td class="missing">–</td>`;
+    return `<td class="missing" data-col="${String(column)}">–</td>`;
   }
   const shown = cell.error !== null ? "error" : formatValue(cell.value);
   const before = cell.previousError !== null ? "error" : formatValue(cell.previous);
@@ -85,30 +113,35 @@ function renderCell(cell: Cell | undefined): string {
     cell.error !== null ? `<div class="detail error-text">${escapeHtml(cell.error)}</div>` : "",
     cell.rationale !== null ? `<div class="detail">${escapeHtml(cell.rationale)}</div>` : "",
   ].join("");
-  return `<td class="${verdictClass(cell.value, cell.error)}">${change}${escapeHtml(shown)}${detail}</td>`;
+  return (
+    `<td class="${verdictClass(cell.value, cell.error)}" data-col="${String(column)}">` +
+    `${change}${escapeHtml(shown)}${renderLabel(cell)}${detail}</td>`
+  );
 }
 
 export function renderTable(result: ResultRowsResult, query: Query): string {
-  const filters = (["all", "failing", "errors", "changed"] as const)
-    .map(
-      (f) =>
-        `<button class="filter${query.filter === f ? " active" : ""}" data-filter="${f}" ` +
-        `aria-pressed="${String(query.filter === f)}">${f}</button>`,
-    )
-    .join("");
+  const filters = FILTERS.map(
+    ([f, text]) =>
+      `<button class="filter${query.filter === f ? " active" : ""}" data-filter="${f}" ` +
+      `aria-pressed="${String(query.filter === f)}">${text}</button>`,
+  ).join("");
   const headers = result.columns
-    .map((column) => {
+    .map((column, index) => {
       const key = columnKey(column);
       const sorted = query.sortBy === key;
       const ariaSort = sorted ? (query.descending ? "descending" : "ascending") : "none";
       const arrow = sorted ? (query.descending ? " ▼" : " ▲") : "";
       return (
-        `<th aria-sort="${ariaSort}"><button class="sort" data-sort="${escapeHtml(key)}">` +
+        `<th aria-sort="${ariaSort}" data-col="${String(index)}">` +
+        `<button class="sort" data-sort="${escapeHtml(key)}">` +
         `${escapeHtml(columnLabel(column, result.columns))}${arrow}</button>` +
         `<div class="aggregate">${escapeHtml(aggregateText(column))}` +
         `${column.errors > 0 ? ` · ${String(column.errors)} errors` : ""}</div>` +
         (column.judge !== null
           ? `<div class="aggregate judge">${escapeHtml(judgeText(column.judge))}</div>`
+          : "") +
+        (column.agreement !== null
+          ? `<div class="aggregate agreement">${escapeHtml(agreementText(column.agreement))}</div>`
           : "") +
         `${distribution(result.distributions[key] ?? [])}</th>`
       );
@@ -121,7 +154,7 @@ export function renderTable(result: ResultRowsResult, query: Query): string {
         `<td class="trace-id" title="${escapeHtml(row.traceId)}">` +
         `<span class="id">${escapeHtml(row.traceId)}</span></td>` +
         // Scorer columns before the previews, so a narrow panel still shows them.
-        result.columns.map((c) => renderCell(row.cells[columnKey(c)])).join("") +
+        result.columns.map((c, index) => renderCell(row.cells[columnKey(c)], index)).join("") +
         `<td class="preview-cell"><div class="preview">${escapeHtml(row.inputPreview)}</div></td>` +
         `<td class="preview-cell"><div class="preview">${escapeHtml(row.outputPreview)}</div></td>` +
         `</tr>`,

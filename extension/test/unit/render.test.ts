@@ -26,6 +26,7 @@ function column(name: string, passed: number | null): ScorerSummary {
     message: null,
     stale: false,
     judge: null,
+    agreement: null,
   };
 }
 
@@ -48,6 +49,9 @@ const result: ResultRowsResult = {
           previous: false,
           previousError: null,
           changed: true,
+          label: null,
+          agrees: null,
+          flipped: false,
         },
         [key("length")]: {
           value: 12.5,
@@ -56,6 +60,9 @@ const result: ResultRowsResult = {
           previous: null,
           previousError: "ZeroDivisionError: division by zero",
           changed: true,
+          label: null,
+          agrees: null,
+          flipped: false,
         },
       },
     },
@@ -72,6 +79,9 @@ const result: ResultRowsResult = {
           previous: null,
           previousError: null,
           changed: false,
+          label: null,
+          agrees: null,
+          flipped: false,
         },
         [key("length")]: {
           value: null,
@@ -80,6 +90,9 @@ const result: ResultRowsResult = {
           previous: null,
           previousError: null,
           changed: false,
+          label: null,
+          agrees: null,
+          flipped: false,
         },
       },
     },
@@ -105,12 +118,12 @@ test("trace text in the table is shown as text, never as markup", () => {
 
 test("booleans are coloured, changes show old and new, headers sort", () => {
   const html = renderTable(result, { ...initialQuery(key("length")), descending: true });
-  assert.match(html, /<td class="pass"><span class="changed">fail → <\/span>pass/);
-  assert.match(html, /<td class="fail">fail/);
-  assert.match(html, /<td class="error">error/);
+  assert.match(html, /<td class="pass" data-col="0"><span class="changed">fail → <\/span>pass/);
+  assert.match(html, /<td class="fail" data-col="0">fail/);
+  assert.match(html, /<td class="error" data-col="1">error/);
   assert.match(
     html,
-    /aria-sort="descending"><button class="sort" data-sort="file:\/\/\/w\/scorers\.py#length">length ▼/,
+    /aria-sort="descending" data-col="1"><button class="sort" data-sort="file:\/\/\/w\/scorers\.py#length">length ▼/,
   );
   assert.match(html, /1\/1 pass · 1 errors/);
   assert.match(html, /mean 12\.5/);
@@ -119,7 +132,7 @@ test("booleans are coloured, changes show old and new, headers sort", () => {
 
 test("a value that was an error under the previous version says so", () => {
   const html = renderTable(result, initialQuery());
-  assert.match(html, /<td class=""><span class="changed">error → <\/span>12\.5/);
+  assert.match(html, /<td class="" data-col="1"><span class="changed">error → <\/span>12\.5/);
 });
 
 test("scorer columns come before the input and output previews", () => {
@@ -169,8 +182,8 @@ test("yes and no verdicts are coloured like booleans", () => {
     ],
   };
   const html = renderTable(yesNo, initialQuery());
-  assert.match(html, /<td class="pass">Yes/);
-  assert.match(html, /<td class="fail">no/);
+  assert.match(html, /<td class="pass" data-col="\d">Yes/);
+  assert.match(html, /<td class="fail" data-col="\d">no/);
 });
 
 test("two files' scorers of the same name are two columns, told apart by file", () => {
@@ -192,7 +205,7 @@ test("two files' scorers of the same name are two columns, told apart by file", 
   const html = renderTable(twin, initialQuery());
   assert.match(html, /length \(scorers\.py\)<\/button>/);
   assert.match(html, /length \(other scorers\.py\)<\/button>/);
-  assert.match(html, /<td class="">1<\/td><td class="">2<\/td>/);
+  assert.match(html, /<td class="" data-col="0">1<\/td><td class="" data-col="1">2<\/td>/);
   assert.equal(columnLabel(column("ok", 1), [column("ok", 1), column("length", null)]), "ok");
 });
 

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { columnKey } from "../../src/panel/columns";
 import type { TraceScores } from "../../src/panel/messages";
-import type { JudgeCallData, ScorerResult, TraceData } from "../../src/protocol";
+import type { ScorerResult, SpanData, TraceData } from "../../src/protocol";
 import { escapeHtml } from "../../src/webview/render";
 import { renderTrace } from "../../src/webview/trace/traceView";
 import { HOSTILE, span, trace } from "./traceFixtures";
@@ -56,15 +56,27 @@ test("the trace view lists the trace's assessments, escaped", () => {
   assert.ok(!without.includes("Assessments"));
 });
 
-function judgeCall(cached: boolean, prompt: string, reply: string): JudgeCallData {
+// A judge span as the server's JudgeCall.to_span writes it.
+function judgeCall(cached: boolean, prompt: string, reply: string): SpanData {
+  const start = 1_700_000_000_000_000_000;
   return {
-    model: "gpt-4o-mini",
-    inputTokens: cached ? 1234 : null,
-    outputTokens: 3,
-    latencyMs: cached ? 0.42 : 512.25,
-    cached,
-    prompt,
-    reply,
+    trace_id: "tr-1",
+    span_id: cached ? "a1" : "b2",
+    parent_id: null,
+    name: "Completions",
+    span_type: "CHAT_MODEL",
+    start_time_ns: start,
+    end_time_ns: start + (cached ? 420_000 : 512_250_000),
+    status: { code: "OK", message: "" },
+    inputs: prompt,
+    outputs: reply,
+    attributes: {
+      "mlflow.spanType": "CHAT_MODEL",
+      "mlflow.llm.model": "gpt-4o-mini",
+      "scorelens.judge.cached": cached,
+      "mlflow.chat.tokenUsage": { input_tokens: cached ? 1234 : null, output_tokens: 3 },
+    },
+    events: [],
   };
 }
 
@@ -79,6 +91,7 @@ const politeness: ScorerResult = {
     judgeCall(true, `Is this polite? ${HOSTILE}`, "yes</pre><b>"),
     judgeCall(false, "second prompt", `no <script>alert(2)</script>`),
   ],
+  label: null,
 };
 
 const broken: ScorerResult = {
@@ -89,6 +102,7 @@ const broken: ScorerResult = {
   error: "JSONDecodeError: <unexpected> & more",
   durationMs: null,
   judge: [],
+  label: null,
 };
 
 function traceWith(scores: TraceScores): string {

@@ -100,19 +100,20 @@ def set_label(
     return set_labels([label])[0]
 
 
-def set_labels(labels: Iterable[Label]) -> list[Label]:
+def set_labels(labels: Iterable[Label], *, store: TraceStore | None = None) -> list[Label]:
     """Write many labels at once (one write per trace group); each as `set_label` does.
 
     `time_ms` and `assessment_id` of the given labels are ignored; the returned ones have the
     stored values. Every label is checked, and every trace found, before anything is written:
     an UnknownTraceError (or ValueError for a bad value) leaves the store as it was. Later
-    labels of the same (trace, scorer, user) win.
+    labels of the same (trace, scorer, user) win. `store`: the active tracking store by default
+    (the language server names its workspace's).
     """
     wanted = list(labels)
     for label in wanted:
         check_label(label)
     exporter.flush()  # traces this process recorded may still wait in the exporter's batch
-    store = tracking.get_store()
+    store = store or tracking.get_store()
     groups = store.locate_traces(label.trace_id for label in wanted)
     for label in wanted:
         if label.trace_id not in groups:
@@ -136,14 +137,16 @@ def set_labels(labels: Iterable[Label]) -> list[Label]:
     return [_label_of(f) for f in made]
 
 
-def clear_label(trace_id: str, scorer: str, *, user: str | None = None) -> bool:
+def clear_label(
+    trace_id: str, scorer: str, *, user: str | None = None, store: TraceStore | None = None
+) -> bool:
     """Remove the user's labels of `trace_id` for `scorer`; False when there was none.
 
     Other users' labels stay (and one of them may then be the current label). Raises
     UnknownTraceError when the store has no such trace.
     """
     exporter.flush()
-    store = tracking.get_store()
+    store = store or tracking.get_store()
     group = store.group_of_trace(trace_id)
     if group is None:
         raise UnknownTraceError(trace_id, store.root)

@@ -12,13 +12,15 @@ from typing import Any
 
 from pygls.uris import from_fs_path
 
-from scorelens.judging import JudgeCallData, PriceTable
+from scorelens.judging import PriceTable
 from scorelens.judging.usage import usage_of
 from scorelens.lsp import summaries
 from scorelens.lsp.discovery import ScorerDef
+from scorelens.lsp.labels import LabelBook, compare
 from scorelens.lsp.protocol import Aggregate, JudgeUsage, ScorerState, ScorerSummary
 from scorelens.lsp.results_cache import ResultsCache
 from scorelens.lsp.workspace_files import FileState
+from scorelens.tracing.span_data import SpanData
 
 Figures = tuple[int, int, "int | None", "int | None", list[Aggregate], "JudgeUsage | None"]
 
@@ -38,6 +40,7 @@ def summary(
     previous_hash: str | None,
     trusted: bool,
     prices: PriceTable,
+    labels: LabelBook,
     dirty: bool = False,
     uri: str | None = None,
 ) -> ScorerSummary:
@@ -54,6 +57,25 @@ def summary(
     )
     scored, errors, passed, failed, aggregates, judge = results.memo(
         key, lambda: _figures(results, scorer, trace_ids, previous_hash, prices)
+    )
+    # Apart from the figures: a label changes this, and nothing else.
+    agreement = results.memo(
+        (
+            "agreement",
+            scorer.source_hash,
+            results.version_of(scorer.source_hash),
+            previous_hash,
+            results.version_of(previous_hash),
+            labels.generation(),
+            scorer.name,
+        ),
+        lambda: compare(
+            results.rows(scorer.source_hash),
+            results.rows(previous_hash) if previous_hash else None,
+            trace_ids,
+            scorer.name,
+            labels.for_scorer(scorer.name),
+        ),
     )
     message = state.failures.get(scorer.name)
     if state.import_error is not None:
@@ -88,6 +110,9 @@ def summary(
         "message": message,
         "stale": dirty,
         "judge": None if judge is None else {**judge},
+        "agreement": None
+        if agreement is None
+        else {**agreement, "disagreeing": list(agreement["disagreeing"])},
     }
 
 
@@ -117,7 +142,7 @@ def _figures(
     return len(scored_ids), errors, passed, failed, aggregates, judge
 
 
-def judge_usage(calls: Iterable[JudgeCallData], prices: PriceTable) -> JudgeUsage | None:
+def judge_usage(calls: Iterable[SpanData], prices: PriceTable) -> JudgeUsage | None:
     usage = usage_of(calls, prices)
     if usage is None:
         return None

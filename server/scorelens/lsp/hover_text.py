@@ -1,4 +1,5 @@
-"""Hover on a scorer's name: how its values are distributed, example errors, the slowest trace."""
+"""Hover on a scorer's name: how its values are distributed, example errors, the traces where
+it disagrees with people's labels, the slowest trace."""
 
 from __future__ import annotations
 
@@ -6,15 +7,19 @@ import statistics
 from typing import Any
 
 from scorelens.lsp.discovery import ScorerDef
-from scorelens.lsp.lenses import judge_text
-from scorelens.lsp.protocol import JudgeUsage
+from scorelens.lsp.lenses import agreement_text, judge_text
+from scorelens.lsp.protocol import AgreementData, JudgeUsage
 from scorelens.lsp.summaries import Rows, buckets, format_number, primary_rows
 
 _BAR = "█"
 
 
 def markdown(
-    scorer: ScorerDef, rows: Rows, trace_ids: list[str], judge: JudgeUsage | None = None
+    scorer: ScorerDef,
+    rows: Rows,
+    trace_ids: list[str],
+    judge: JudgeUsage | None = None,
+    agreement: AgreementData | None = None,
 ) -> str:
     scored = [(t, primary_rows(rows[t], scorer.name)) for t in trace_ids if rows.get(t)]
     if not scored:
@@ -27,6 +32,17 @@ def markdown(
         lines += ["", f"**Errors** ({len(bad)}):"]
         for trace_id, row in bad[:3]:
             lines.append(f"- `{trace_id}`: {row['error']}")
+    if agreement is not None:
+        lines += ["", f"**Labels**: {agreement_text(agreement)}"]
+        disagreeing = agreement["disagreeing"]
+        if disagreeing:
+            count = agreement["total"] - agreement["agree"]
+            lines.append(
+                f"Disagrees on {count} (failed or no verdict on {agreement['abstained']}):"
+            )
+            lines += [f"- `{trace_id}`" for trace_id in disagreeing]
+            if count > len(disagreeing):
+                lines.append(f"- … and {count - len(disagreeing)} more (the panel's filter)")
     if judge is not None:
         lines += ["", f"**Model calls**: {judge_text(judge)}"]
     timed = [(row.get("durationMs", 0.0), t) for t, rs in scored for row in rs[:1]]

@@ -7,7 +7,7 @@ from lsprotocol import types
 from scorelens.genai.verdicts import pass_count
 from scorelens.judging.usage import format_cost, format_tokens
 from scorelens.lsp.discovery import ScorerDef
-from scorelens.lsp.protocol import JudgeUsage, ScorerSummary
+from scorelens.lsp.protocol import AgreementData, JudgeUsage, ScorerSummary
 from scorelens.lsp.summaries import format_delta, format_number
 
 # Client-side commands (never listed in the palette), so they cannot collide with user commands.
@@ -44,6 +44,8 @@ def title(summary: ScorerSummary) -> str:
             parts.append(
                 f"{aggregate['name']} {format_number(value)}{format_delta(value, previous)}"
             )
+    if summary["agreement"] is not None:
+        parts.append(agreement_text(summary["agreement"]))
     parts.append(
         f"{summary['scored']} traces"
         if summary["scored"] == total
@@ -80,6 +82,13 @@ def judge_text(usage: JudgeUsage) -> str:
     if usage["costUsd"] is not None:
         parts.append(format_cost(usage["costUsd"]))
     return " · ".join(parts)
+
+
+def agreement_text(agreement: AgreementData) -> str:
+    """`labels 18/20 agree (▲3)`: the change against the previous version on the same labels."""
+    agree, previous = agreement["agree"], agreement["previousAgree"]
+    delta = "" if previous is None else format_delta(agree, previous)
+    return f"labels {agree}/{agreement['total']} agree{delta}"
 
 
 def _previous_passes(summary: ScorerSummary, judged: int) -> float | None:

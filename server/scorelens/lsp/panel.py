@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from scorelens.entities import Trace
 from scorelens.genai.aggregations import numeric, rating
+from scorelens.genai.agreement import agrees
+from scorelens.genai.labels import Label
+from scorelens.lsp.labels import label_data
 from scorelens.lsp.protocol import Bucket, Cell, ResultRow, ScorerSummary
 from scorelens.lsp.summaries import Rows, buckets, primary_rows, primary_value, values
 from scorelens.text_preview import preview
@@ -18,7 +22,9 @@ def column_key(summary: ScorerSummary) -> str:
     return f"{summary['uri']}#{summary['name']}"
 
 
-def _cell(rows: Rows, previous: Rows | None, trace_id: str, name: str) -> Cell | None:
+def _cell(
+    rows: Rows, previous: Rows | None, trace_id: str, name: str, label: Label | None
+) -> Cell | None:
     mine = primary_rows(rows.get(trace_id, []), name)
     if not mine:
         return None
@@ -27,6 +33,8 @@ def _cell(rows: Rows, previous: Rows | None, trace_id: str, name: str) -> Cell |
     known_before = previous is not None and trace_id in previous
     earlier = primary_rows(previous.get(trace_id, []), name) if previous is not None else []
     previous_error = earlier[0]["error"] if earlier else None
+    agreed = _agreed(label, row["value"], row["error"])
+    agreed_before = _agreed(label, before, previous_error) if earlier else None
     return {
         "value": row["value"],
         "rationale": row["rationale"],
@@ -35,14 +43,22 @@ def _cell(rows: Rows, previous: Rows | None, trace_id: str, name: str) -> Cell |
         "previousError": previous_error,
         "changed": known_before
         and (before != row["value"] or (previous_error is None) != (row["error"] is None)),
+        "label": label_data(label),
+        "agrees": agreed,
+        "flipped": agreed is not None and agreed_before is not None and agreed != agreed_before,
     }
 
 
-def distributions(
-    trace_ids: list[str], columns: list[tuple[ScorerSummary, Rows, Rows | None]]
-) -> dict[str, list[Bucket]]:
+def _agreed(label: Label | None, value: Any, error: str | None) -> bool | None:
+    """None without a definite label; an error or a value without a verdict is not agreeing."""
+    if label is None or label.unsure:
+        return None
+    return error is None and agrees(value, label.value) is True
+
+
+def distributions(trace_ids: list[str], columns: list[Column]) -> dict[str, list[Bucket]]:
     out: dict[str, list[Bucket]] = {}
-    for summary, rows, _ in columns:
+    for summary, rows, _, _ in columns:
         seen = values(rows, trace_ids, summary["name"])
         out[column_key(summary)] = [
             {"label": label, "count": count} for label, count in buckets(seen)
@@ -50,9 +66,12 @@ def distributions(
     return out
 
 
+Column = tuple[ScorerSummary, Rows, "Rows | None", Mapping[str, Label]]
+
+
 def result_rows(
     traces: list[Trace],
-    columns: list[tuple[ScorerSummary, Rows, Rows | None]],
+    columns: list[Column],
     offset: int,
     limit: int,
     keep: str,
@@ -63,8 +82,10 @@ def result_rows(
     matched: list[ResultRow] = []
     for trace in traces:
         cells: dict[str, Cell] = {}
-        for summary, rows, previous in columns:
-            cell = _cell(rows, previous, trace.trace_id, summary["name"])
+        for summary, rows, previous, labels in columns:
+            cell = _cell(
+                rows, previous, trace.trace_id, summary["name"], labels.get(trace.trace_id)
+            )
             if cell is not None:
                 cells[column_key(summary)] = cell
         if not _keep(keep, cells):
@@ -102,7 +123,11 @@ def _keep(keep: str, cells: dict[str, Cell]) -> bool:
     if keep == "failing":
         return any(c["error"] or _fails(c["value"]) for c in cells.values())
     if keep == "changed":
-        return any(c["changed"] for c in cells.values())
+        return any(c["changed"] or c["flipped"] for c in cells.values())
+    if keep == "disagrees":
+        return any(c["agrees"] is False for c in cells.values())
+    if keep == "unlabelled":
+        return all(c["label"] is None for c in cells.values())
     return True
 
 

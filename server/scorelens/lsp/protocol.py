@@ -17,7 +17,9 @@ from typing import Any, Generic, Literal, TypedDict, TypeVar
 
 from typing_extensions import NotRequired
 
-from scorelens.judging import JudgeCallData
+# Declared beside the tracing code that makes them (a scorer's judge spans too); part of the
+# protocol all the same, so they are named here for the mirror check.
+from scorelens.tracing.span_data import SpanData, SpanEventData, SpanStatus  # noqa: F401
 
 P = TypeVar("P")
 R = TypeVar("R")
@@ -74,6 +76,17 @@ class JudgeUsage(TypedDict):
     costUsd: float | None  # None: a model without a known price
 
 
+class AgreementData(TypedDict):
+    """How the scorer's values agree with people's labels of the active traces (see
+    scorelens.genai.agreement); only labels that give a verdict count (not "unsure")."""
+
+    agree: int
+    total: int  # labelled traces the scorer has a result for
+    abstained: int  # of those, where the scorer failed or gave no verdict (counted as not agreeing)
+    previousAgree: int | None  # the previous version's agree count on the same labels
+    disagreeing: list[str]  # trace ids, the first 20
+
+
 class ScorerSummary(TypedDict):
     uri: str
     name: str
@@ -89,11 +102,22 @@ class ScorerSummary(TypedDict):
     message: str | None  # why the scorer has no figures (import error, timeout, crash)
     stale: bool  # the document has unsaved edits; figures are from the saved version
     judge: JudgeUsage | None  # None: the scorer called no model
+    agreement: AgreementData | None  # None: no active trace has a label for this scorer's name
 
 
 class ScorerRef(TypedDict):
     uri: str
     name: str
+
+
+class LabelData(TypedDict):
+    """A person's label: the verdict a scorer should give on a trace (a HUMAN feedback of the
+    scorer's name, as MLflow stores one)."""
+
+    value: Any  # True/False for pass/fail, else a number or text; None when unsure
+    unsure: bool
+    note: str | None
+    user: str
 
 
 class Cell(TypedDict):
@@ -103,6 +127,9 @@ class Cell(TypedDict):
     previous: Any  # this trace's value under the previous version; None when unknown
     previousError: str | None  # the previous version failed on this trace, with this error
     changed: bool
+    label: LabelData | None  # a person's label of this trace for this scorer's name
+    agrees: bool | None  # the value agrees with the label; None: no label, or "unsure"
+    flipped: bool  # agrees with the label now and did not under the previous version, or back
 
 
 class ResultRow(TypedDict):
@@ -114,32 +141,6 @@ class ResultRow(TypedDict):
 
 
 # -- the trace, as MLflow writes it (Trace.to_dict(); see scorelens/entities) ------------------
-
-
-class SpanStatus(TypedDict):
-    code: str
-    message: str
-
-
-class SpanEventData(TypedDict):
-    name: str
-    timestamp_ns: int
-    attributes: dict[str, Any]
-
-
-class SpanData(TypedDict):
-    trace_id: str
-    span_id: str
-    parent_id: str | None
-    name: str
-    span_type: str
-    start_time_ns: int
-    end_time_ns: int | None
-    status: SpanStatus
-    inputs: Any
-    outputs: Any
-    attributes: dict[str, Any]
-    events: list[SpanEventData]
 
 
 class AssessmentSourceData(TypedDict):
@@ -257,7 +258,7 @@ class GenerateTracesResult(TypedDict):
     failed: int
 
 
-RowFilter = Literal["all", "failing", "errors", "changed"]
+RowFilter = Literal["all", "failing", "errors", "changed", "disagrees", "unlabelled"]
 
 
 class ResultRowsParams(TypedDict):
@@ -311,7 +312,23 @@ class ScorerResult(TypedDict):
     rationale: str | None
     error: str | None
     durationMs: float | None
-    judge: list[JudgeCallData]
+    judge: list[SpanData]  # the scorer's model calls on this trace, as CHAT_MODEL spans
+    label: LabelData | None  # a person's label of this trace for this scorer's name
+
+
+class SetLabelParams(TypedDict):
+    """Label a trace for every scorer of this name; `clear` takes the user's label away."""
+
+    traceId: str
+    scorer: str
+    value: Any
+    unsure: NotRequired[bool]
+    note: NotRequired[str | None]
+    clear: NotRequired[bool]
+
+
+class SetLabelResult(TypedDict):
+    label: LabelData | None  # what the trace's label is now (another person's, after a clear)
 
 
 class TraceResultsResult(TypedDict):
@@ -328,6 +345,7 @@ get_trace = Request("scorelens/getTrace", GetTraceParams, GetTraceResult)
 clear_results = Request("scorelens/clearResults", NoParams, ClearResultsResult)
 clear_judge_cache = Request("scorelens/clearJudgeCache", NoParams, ClearJudgeCacheResult)
 trace_results = Request("scorelens/traceResults", TraceResultsParams, TraceResultsResult)
+set_label = Request("scorelens/setLabel", SetLabelParams, SetLabelResult)
 
 # -- notifications (server -> client) ---------------------------------------------------------
 
@@ -366,5 +384,6 @@ REQUESTS: tuple[Request[Any, Any], ...] = (
     clear_results,
     clear_judge_cache,
     trace_results,
+    set_label,
 )
 NOTIFICATIONS: tuple[Notification[Any], ...] = (scores_changed, status)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from scorelens.judging import PriceTable
 from scorelens.lsp import figures
 from scorelens.lsp.discovery import ScorerDef
+from scorelens.lsp.labels import LabelBook
 from scorelens.lsp.protocol import ScorerSummary
 from scorelens.lsp.results_cache import ResultsCache
 from scorelens.lsp.summaries import Rows
@@ -51,6 +52,7 @@ class ScoringService:
         self.store = TraceStore(store_root)
         self.results = ResultsCache(store_root, worker.log)
         self.trace_set = TraceSet(self.store)
+        self.labels = LabelBook(self.trace_set)
         self.worker = worker
         self.timeout = timeout
         self.trusted = True
@@ -79,6 +81,7 @@ class ScoringService:
             previous_hash=self.previous_hash(state, scorer),
             trusted=self.trusted,
             prices=self.prices,
+            labels=self.labels,
             dirty=dirty,
             uri=uri,
         )

@@ -43,6 +43,7 @@ class ScoreLensServer(LanguageServer):
         self.saved_text: dict[str, str] = {}  # what is on disk, to tell a revert from an edit
         # The trace set the client was last told about; a change is announced once.
         self.announced_set: tuple[str | None, int, int] | None = None
+        self.announced_labels: tuple[int, int] | None = None  # LabelBook.generation() shown
         self.scheduler = Scheduler(self)
 
     @property

@@ -21,6 +21,7 @@ class Settings:
     max_workers: int | None = None  # traces a scorer scores at once; None: the worker's default
     judge_cache: bool | None = None  # None: on, unless SCORELENS_JUDGE_CACHE=off
     judge_prices: dict[str, Any] = field(default_factory=dict)  # model -> {input, output}
+    label_user: str | None = None  # who labels in the panel; None: $SCORELENS_USER, the login
 
     def store_root(self, workspace: str) -> str:
         folder = store_folder(self.tracking_uri or DEFAULT_TRACKING_DIR)
@@ -49,3 +50,6 @@ class Settings:
             self.judge_cache = values["judgeCache"]
         if isinstance(values.get("judgePrices"), dict):
             self.judge_prices = dict(values["judgePrices"])
+        if "labelUser" in values:
+            named = values["labelUser"]
+            self.label_user = named.strip() if isinstance(named, str) and named.strip() else None

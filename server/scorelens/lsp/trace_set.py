@@ -67,6 +67,11 @@ class TraceSet:
         # With no run holding traces yet, traces recorded outside runs are all there is.
         return self._cache.get(self.store.root, self._resolve())
 
+    def assessments_generation(self) -> int:
+        """Changes whenever the active traces' assessments may have: memoise labels on it."""
+        self.traces()
+        return self._cache.assessments_generation
+
     def trace_ids(self) -> list[str]:
         """The ids; `generation` changes whenever they do, so callers can memoise on it."""
         traces = self.traces()

@@ -14,6 +14,9 @@ class TraceCache:
         self._assessments_key: tuple[object, ...] | None = None
         self._traces: list[Trace] = []
         self._groups: list[str] = []
+        # Changes whenever the traces' assessments may have (a reload, or new feedback): what
+        # is read from them (people's labels) can be memoised on it.
+        self.assessments_generation = 0
 
     def get(self, store_root: str, run_id: str | None) -> list[Trace]:
         store = TraceStore(store_root)
@@ -31,7 +34,9 @@ class TraceCache:
             for group in groups:
                 traces.extend(store.load_traces(group))
             self._traces, self._key = traces, key
+            self.assessments_generation += 1
         elif assessments_key != self._assessments_key:
+            self.assessments_generation += 1
             # Only feedback changed (a CLI re-score, log_feedback): the traces stay loaded.
             for group in groups:
                 attach_assessments(

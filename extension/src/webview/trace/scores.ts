@@ -1,6 +1,7 @@
 // What was said about the trace: every scorer's value, rationale, error and model calls, each
 // with a place for a label control, and the trace's stored assessments.
-import type { AssessmentData, JudgeCallData, ScorerResult } from "../../protocol";
+import type { AssessmentData, ScorerResult } from "../../protocol";
+import { type JudgeCall, judgeCallOf } from "../judgeCall";
 import { columnKey, columnLabel } from "../../panel/columns";
 import type { TraceScores } from "../../panel/messages";
 import { grouped } from "../../panel/pyFormat";
@@ -29,7 +30,7 @@ function collapsedText(title: string, text: string): string {
   );
 }
 
-function renderJudgeCall(call: JudgeCallData): string {
+function renderJudgeCall(call: JudgeCall): string {
   const origin = call.cached
     ? `<span class="judge-cached" title="answered from the judge-call cache">cached</span>`
     : `<span class="judge-new" title="a request to the model">new</span>`;
@@ -54,7 +55,7 @@ function renderScorerResult(
     result.durationMs !== null
       ? ` <span class="duration">${milliseconds(result.durationMs)}</span>`
       : "";
-  const calls = result.judge.map(renderJudgeCall).join("");
+  const calls = result.judge.map((span) => renderJudgeCall(judgeCallOf(span))).join("");
   return (
     `<li class="scorer-result"><div class="scorer-head">` +
     `<span class="scorer-name">${escapeHtml(columnLabel(result, all))}</span> ` +

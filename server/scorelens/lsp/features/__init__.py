@@ -1,5 +1,21 @@
 """The server's handlers, one feature per module; importing this package registers them all."""
 
-from scorelens.lsp.features import code_lens, documents, hover, lifecycle, results, trace_sets
+from scorelens.lsp.features import (
+    code_lens,
+    documents,
+    hover,
+    labels,
+    lifecycle,
+    results,
+    trace_sets,
+)
 
-__all__ = ["code_lens", "documents", "hover", "lifecycle", "results", "trace_sets"]
+__all__ = [
+    "code_lens",
+    "documents",
+    "hover",
+    "labels",
+    "lifecycle",
+    "results",
+    "trace_sets",
+]

@@ -8,6 +8,7 @@ import os
 from lsprotocol import types
 from pygls.uris import to_fs_path
 
+from scorelens.lsp.features import labels
 from scorelens.lsp.scheduler import Superseded
 from scorelens.lsp.server import ScoreLensServer, server
 from scorelens.lsp.workspace_files import read_text
@@ -71,13 +72,14 @@ async def on_save(ls: ScoreLensServer, params: types.DidSaveTextDocumentParams) 
 @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
 async def on_watched_files(ls: ScoreLensServer, params: types.DidChangeWatchedFilesParams) -> None:
     store_root = ls.service.store.root + os.sep
-    rescanned = False
+    rescanned = stored = False
     for change in params.changes:
         path = to_fs_path(change.uri)
         if not path:
             continue
         if path.startswith(store_root):
-            continue  # new traces: followed below, once for the whole batch
+            stored = True
+            continue  # new traces or labels: followed below, once for the whole batch
         if not path.endswith(".py"):
             continue
         known = ls.service.files.get(path)
@@ -92,5 +94,9 @@ async def on_watched_files(ls: ScoreLensServer, params: types.DidChangeWatchedFi
                 continue
         rescanned = True
         ls.publish(path)
-    if not await ls.scheduler.follow_trace_set() and rescanned:
-        ls.refresh_lenses()  # else the trace set's change refreshed them
+    if await ls.scheduler.follow_trace_set():
+        return  # the new trace set's figures come with their own notices
+    if rescanned:
+        ls.refresh_lenses()
+    if stored:
+        await labels.follow_labels(ls)

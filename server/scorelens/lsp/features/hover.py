@@ -1,4 +1,5 @@
-"""Hover on a scorer's name: the distribution of its values, example errors, the slowest trace."""
+"""Hover on a scorer's name: the distribution of its values, example errors, the slowest trace,
+and the traces where it disagrees with people's labels."""
 
 from __future__ import annotations
 
@@ -19,9 +20,13 @@ def on_hover(ls: ScoreLensServer, params: types.HoverParams) -> types.Hover | No
     for scorer in state.scan.scorers:
         end = scorer.name_column + len(scorer.function)
         if scorer.line == line and scorer.name_column <= column <= end:
-            judge = ls.service.summary(state, scorer)["judge"]
+            summary = ls.service.summary(state, scorer)
             text = hover_text.markdown(
-                scorer, ls.service.rows_for(scorer), ls.service.trace_set.trace_ids(), judge
+                scorer,
+                ls.service.rows_for(scorer),
+                ls.service.trace_set.trace_ids(),
+                summary["judge"],
+                summary["agreement"],
             )
             return types.Hover(
                 contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=text)

@@ -9,6 +9,7 @@ from pygls.uris import from_fs_path, to_fs_path
 
 from scorelens.judging import JudgeCache
 from scorelens.lsp import panel, protocol
+from scorelens.lsp.labels import label_data
 from scorelens.lsp.server import ScoreLensServer, handles
 
 
@@ -50,6 +51,7 @@ def result_rows(
                     service.summary(state, scorer, state.path in ls.dirty),
                     service.rows_for(scorer),
                     service.results.rows(previous) if previous else None,
+                    service.labels.for_scorer(scorer.name),
                 )
             )
     offset = max(0, params.get("offset", 0))
@@ -92,16 +94,19 @@ def trace_results(
             rows = ls.service.rows_for(scorer).get(trace_id)
             if not rows:
                 continue
+            labels = ls.service.labels
             for position, row in enumerate(rows):
+                name = row["name"] if len(rows) > 1 else scorer.name
                 found.append(
                     {
                         "uri": uri,
-                        "name": row["name"] if len(rows) > 1 else scorer.name,
+                        "name": name,
                         "value": row["value"],
                         "rationale": row["rationale"],
                         "error": row["error"],
                         "durationMs": row.get("durationMs") if position == 0 else None,
                         "judge": row.get("judge", []),
+                        "label": label_data(labels.for_scorer(name).get(trace_id)),
                     }
                 )
     return {"results": found}

@@ -1,0 +1,93 @@
+"""People's labels of the active traces, as the server shows them beside each scorer.
+
+Labels are HUMAN feedback on the traces (scorelens.genai.labels); the active traces carry
+their assessments, and the trace cache re-reads them when the store's assessment files change
+(a label set in the panel, `scorelens labels import`, `log_feedback` from a notebook). The
+book is rebuilt only then, so a save reads it from memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from scorelens.genai.agreement import Agreement, Results, agreement
+from scorelens.genai.labels import Label, labels_of
+from scorelens.lsp.protocol import AgreementData, LabelData
+from scorelens.lsp.summaries import Rows, primary_rows
+from scorelens.lsp.trace_set import TraceSet
+
+# Hover lists this many disagreeing traces; the panel's filter shows them all.
+DISAGREEING_LISTED = 20
+
+
+class LabelBook:
+    def __init__(self, trace_set: TraceSet) -> None:
+        self.trace_set = trace_set
+        self._seen: tuple[int, int] | None = None
+        self._by_scorer: dict[str, dict[str, Label]] = {}
+
+    def generation(self) -> tuple[int, int]:
+        """Changes whenever the labels may have: memoise what is derived from them on it."""
+        return (self.trace_set.generation, self.trace_set.assessments_generation())
+
+    def for_scorer(self, name: str) -> Mapping[str, Label]:
+        """trace id -> the current label, for the active traces labelled for `name`."""
+        self._refresh()
+        return self._by_scorer.get(name, {})
+
+    def _refresh(self) -> None:
+        seen = self.generation()
+        if seen == self._seen:
+            return
+        traces = self.trace_set.traces()
+        by_trace = labels_of({t.trace_id: t.info.assessments for t in traces})
+        by_scorer: dict[str, dict[str, Label]] = {}
+        for trace_id, labels in by_trace.items():
+            for name, label in labels.items():
+                by_scorer.setdefault(name, {})[trace_id] = label
+        self._by_scorer, self._seen = by_scorer, seen
+
+
+def results_of(rows: Rows, trace_ids: Iterable[str], name: str) -> Results:
+    """What a scorer version said on each trace: (value, error), as agreement() reads it."""
+    out: dict[str, tuple[Any, str | None]] = {}
+    for trace_id in trace_ids:
+        mine = primary_rows(rows.get(trace_id, []), name)
+        if mine:
+            out[trace_id] = (mine[0]["value"], mine[0]["error"])
+    return out
+
+
+def agreement_data(current: Agreement | None, previous: Agreement | None) -> AgreementData | None:
+    if current is None:
+        return None
+    return {
+        "agree": current.agree,
+        "total": current.total,
+        "abstained": current.abstained,
+        "previousAgree": None if previous is None else previous.agree,
+        "disagreeing": list(current.disagreeing[:DISAGREEING_LISTED]),
+    }
+
+
+def compare(
+    rows: Rows, previous: Rows | None, trace_ids: list[str], name: str, labels: Mapping[str, Label]
+) -> AgreementData | None:
+    """The scorer's agreement with the labels, and its previous version's on the same labels."""
+    if not labels:
+        return None
+    now = agreement(results_of(rows, trace_ids, name), labels)
+    before = None if previous is None else agreement(results_of(previous, trace_ids, name), labels)
+    return agreement_data(now, before)
+
+
+def label_data(label: Label | None) -> LabelData | None:
+    if label is None:
+        return None
+    return {
+        "value": label.value,
+        "unsure": label.unsure,
+        "note": label.note,
+        "user": label.source_id,
+    }
