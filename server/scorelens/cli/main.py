@@ -19,6 +19,7 @@ import scorelens
 from scorelens import tracking
 from scorelens.cli.judge_usage import HEADERS as JUDGE_USAGE_HEADERS
 from scorelens.cli.judge_usage import judge_usage_rows
+from scorelens.cli.mlflow_sync import add_commands as add_mlflow_commands
 from scorelens.cli.progress import ProgressBar
 from scorelens.cli.tables import format_value, render
 from scorelens.datasets import DatasetError, load_dataset
@@ -96,6 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     cache_commands = cache.add_subparsers(dest="cache_command", required=True)
     clear = cache_commands.add_parser("clear", help="forget every cached model answer")
     clear.set_defaults(handler=cmd_cache_clear, uses_experiment=False)
+    add_mlflow_commands(commands)
     return parser
 
 
