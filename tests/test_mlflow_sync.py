@@ -29,7 +29,7 @@ from scorelens import tracking
 from scorelens.cli.main import main
 from scorelens.entities import AssessmentSource
 from scorelens.mlflow_sync import list_experiments, pull, push
-from tests.conftest import FIXTURES, REPO
+from tests.conftest import FIXTURES
 
 SCORERS = str(FIXTURES / "scorers.py")
 # Support traces pulled read-only; push writes feedback to its own experiment.
@@ -323,7 +323,6 @@ def test_without_mlflow_the_command_says_how_to_install_it(tmp_path: Path) -> No
     done = subprocess.run(
         [sys.executable, "-c", program],
         cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": str(REPO / "server")},
         capture_output=True,
         text=True,
         timeout=60,
