@@ -4,8 +4,9 @@
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
-# The bench extra brings MLflow: the tests of the MLflow comparison run too, never skip.
-bash scripts/setup-python.sh dev,bench
+# The bench and mlflow extras bring MLflow: the tests of the MLflow comparison and of pulling
+# from and pushing to an `mlflow server` run too, never skip.
+bash scripts/setup-python.sh dev,bench,mlflow
 bin="$repo/.venv/bin"
 
 echo "== ruff"

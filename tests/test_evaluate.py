@@ -93,6 +93,30 @@ def test_rescoring_stored_traces_runs_no_app_and_adds_no_traces(store_dir: Path)
     assert sorted(a["feedback"]["value"] for items in assessments for a in items) == [22, 24]
 
 
+def test_expectations_logged_on_a_trace_reach_scorers(store_dir: Path) -> None:
+    generated = generate_traces(
+        [{"inputs": {"question": q}, "expectations": {"tone": "calm"}} for q in ("a", "b")],
+        lambda question: question,
+    )
+    first, second = (t.trace_id for t in generated.traces)
+    # As in MLflow, a logged Expectation is the trace's expectation; by name it wins over the
+    # eval row's.
+    scorelens.log_expectation(trace_id=first, name="answer", value="a")
+    scorelens.log_expectation(trace_id=first, name="tone", value="warm")
+
+    @scorer
+    def expected(expectations: dict[str, Any]) -> str:
+        return json.dumps(expectations, sort_keys=True)
+
+    for data in (
+        scorelens.search_traces(run_id=generated.run_id),
+        scorelens.search_traces(run_id=generated.run_id, return_type="list"),
+    ):
+        frame = evaluate(data, scorers=[expected]).result_df.set_index("trace_id")
+        assert frame.loc[first, "expected/value"] == '{"answer": "a", "tone": "warm"}'
+        assert frame.loc[second, "expected/value"] == '{"tone": "calm"}'
+
+
 def test_plain_rows_with_outputs_get_static_traces(store_dir: Path) -> None:
     frame = pd.DataFrame(
         {"inputs": [{"q": "a"}, {"q": "b"}], "outputs": ["one", "three"], "expectations": [{}, {}]}

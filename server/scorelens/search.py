@@ -24,7 +24,7 @@ import pandas as pd
 
 from scorelens import tracking
 from scorelens.entities import Trace
-from scorelens.entities.trace import dumps_json
+from scorelens.entities.trace import dumps_json, expectations_of
 from scorelens.search_filter import (
     SearchFilterError,
     matches_all,
@@ -345,7 +345,7 @@ def _frame(traces: list[Trace]) -> pd.DataFrame:
         "assessments": [[a.to_dictionary() for a in i.assessments] for i in infos],
         "inputs": inputs,
         "outputs": outputs,
-        "expectations": [i.expectations for i in infos],
+        "expectations": [expectations_of(i) for i in infos],
         "run_id": [i.run_id for i in infos],
         "experiment_id": [i.experiment_id for i in infos],
     }

@@ -22,6 +22,7 @@ from scorelens.cli.judge_usage import HEADERS as JUDGE_USAGE_HEADERS
 from scorelens.cli.judge_usage import judge_usage_rows
 from scorelens.cli.labels import add_commands as add_label_commands
 from scorelens.cli.labels import agreement_cell
+from scorelens.cli.mlflow_sync import add_commands as add_mlflow_commands
 from scorelens.cli.progress import ProgressBar
 from scorelens.cli.tables import format_value, render
 from scorelens.datasets import DatasetError, load_dataset
@@ -98,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     cache_commands = cache.add_subparsers(dest="cache_command", required=True)
     clear = cache_commands.add_parser("clear", help="forget every cached model answer")
     clear.set_defaults(handler=cmd_cache_clear, uses_experiment=False)
+    add_mlflow_commands(commands)
     return parser
 
 

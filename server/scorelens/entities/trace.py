@@ -391,6 +391,15 @@ class Trace:
         return cls.from_dict(json.loads(trace_json))
 
 
+def expectations_of(info: TraceInfo) -> dict[str, Any]:
+    """The trace's expectations: the eval row's, and those logged on it as Expectation
+    assessments (which win, by name), as MLflow's evaluate reads a trace's expectations."""
+    logged = [a for a in info.assessments if isinstance(a, Expectation) and a.valid is not False]
+    if not logged:
+        return info.expectations
+    return {**info.expectations, **{a.name: a.value for a in logged}}
+
+
 # -- MLflow's own trace JSON -------------------------------------------------------------------
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from scorelens.entities import Span, Trace
+from scorelens.entities.trace import expectations_of
 from scorelens.tracing.context import UNSERIALIZABLE_ATTRIBUTE
 from scorelens.tracing.serialize import to_jsonable
 
@@ -51,7 +52,7 @@ def _row(record: Any, number: int) -> EvalRow:
         return EvalRow(
             inputs=record.inputs,
             outputs=record.outputs,
-            expectations=record.info.expectations,
+            expectations=expectations_of(record.info),
             trace=record,
             has_outputs=True,
         )
@@ -62,7 +63,7 @@ def _row(record: Any, number: int) -> EvalRow:
     trace = _as_trace(record.get("trace"), number)
     expectations = _missing_to_none(record.get("expectations"))
     if expectations is None:
-        expectations = trace.info.expectations if trace is not None else {}
+        expectations = expectations_of(trace.info) if trace is not None else {}
     if not isinstance(expectations, dict):
         raise EvalDataError(
             f"data row {number}: 'expectations' must be a dict, got {type(expectations).__name__}"

@@ -377,6 +377,28 @@ class TraceStore:
                 attach_assessments(traces, self.load_assessments(group))
         return traces
 
+    def trace_times(self, group: str) -> dict[str, int]:
+        """The group's trace ids, each with its request time (ms).
+
+        Read from the raw documents, never built into Traces: a sync asking "which of these do
+        I have?" of 10,000 stored traces should not pay for parsing their spans.
+        """
+        folder = self._group_dir(group)
+        try:
+            segments = sorted(n for n in os.listdir(folder) if n.endswith(".json"))
+        except FileNotFoundError:
+            return {}
+        times: dict[str, int] = {}
+        for segment in segments:
+            path = os.path.join(folder, segment)
+            try:
+                for doc in read_table(path, "traces"):
+                    info = doc["info"]
+                    times[info["trace_id"]] = int(info.get("request_time", 0))
+            except (KeyError, TypeError, ValueError) as exc:
+                raise StoreCorruptError(path, f"not a trace document: {_describe(exc)}") from None
+        return times
+
     def find_trace(self, trace_id: str) -> Trace | None:
         """The stored trace with this id, with its assessments; None when there is none."""
         found = self._find_segment(trace_id)

@@ -14,6 +14,7 @@ from scorelens import judging
 from scorelens.datasets import load_dataset
 from scorelens.entities import AssessmentError, Feedback, Trace
 from scorelens.entities.assessment import describe_exception
+from scorelens.entities.trace import expectations_of
 from scorelens.genai.evaluation import generate_traces
 from scorelens.genai.scorer_pool import Row, RowResult, max_workers, score_rows
 from scorelens.genai.scorer_runs import (
@@ -104,7 +105,7 @@ class Tasks:
             names = [*by_name, *(n for n in found.broken if n not in by_name)]
         workers = max_workers(request["maxWorkers"])
         cache = JudgeCache(request["store"]) if request["judgeCache"] else None
-        rows_in = [Row(t.inputs, t.outputs, t.info.expectations, t) for t in traces]
+        rows_in = [Row(t.inputs, t.outputs, expectations_of(t.info), t) for t in traces]
         for name in names:
             scorer = by_name.get(name)
             broken = found.broken.get(name)
