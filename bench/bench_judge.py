@@ -134,7 +134,9 @@ def bench(n: int, latency_ms: float) -> None:
         cold_s, cold_calls = timed_calls(server, rescore(judge))
         parsing_s, parsing_calls = timed_calls(server, rescore(reparsed))
         prompt_s, prompt_calls = timed_calls(server, rescore(reworded))
-        editor_s, editor_max_s, editor_calls, lens = asyncio.run(editor_parsing_edit(workspace, server))
+        editor_s, editor_max_s, editor_calls, lens = asyncio.run(
+            editor_parsing_edit(workspace, server)
+        )
 
     workers = max_workers()
     print(f"N = {n:,} traces, one judge scorer, {latency_ms:g} ms per model call (loopback)")

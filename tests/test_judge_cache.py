@@ -129,6 +129,27 @@ def test_recorded_calls_carry_model_tokens_and_cached_flags(
         assert call.reply == ("yes" if polite(answer) else "no")
         assert call.latency_ms >= 0
 
+    # The same calls as spans of the scorer's result on each trace, as MLflow records a chat.
+    spans = evaluation.judge_spans["is_polite"]
+    assert list(spans) == list(stored["trace_id"])
+    for trace_id, call in zip(stored["trace_id"], calls, strict=True):
+        (span,) = spans[trace_id]
+        assert (span["trace_id"], span["name"], span["span_type"]) == (
+            trace_id,
+            "Completions",
+            "CHAT_MODEL",
+        )
+        assert (span["inputs"], span["outputs"]) == (call.prompt, call.reply)
+        attributes = span["attributes"]
+        assert attributes["mlflow.llm.model"] == JUDGE_MODEL
+        assert attributes["scorelens.judge.cached"] is call.cached
+        assert attributes["mlflow.chat.tokenUsage"] == {
+            "input_tokens": call.input_tokens,
+            "output_tokens": 1,
+            "total_tokens": (call.input_tokens or 0) + 1,
+        }
+        assert span["end_time_ns"] is not None and span["end_time_ns"] >= span["start_time_ns"]
+
     again = run_evaluation(stored, [is_polite]).judge_calls["is_polite"]
     assert all(c.cached for c in again) and len(again) == len(answers)
     assert [c.input_tokens for c in again] == [c.input_tokens for c in calls]

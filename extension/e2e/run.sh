@@ -51,7 +51,16 @@ from scorelens.user_modules import load_scorers
 from scorelens.lsp.summaries import format_number
 scorers = {s.name: s for s in load_scorers("scorers.py")}
 rows = [json.loads(line) for line in open("support.jsonl")]
-multi_turn = next(r for r in rows if len(r["inputs"]["messages"]) >= 3)
+# A conversation of several turns whose last question (what its row's input preview shows) is
+# long enough to tell apart and asked once.
+lasts = [r["inputs"]["messages"][-1]["content"] for r in rows]
+multi_turn = next(
+    r
+    for r in rows
+    if len(r["inputs"]["messages"]) >= 3
+    and len(r["inputs"]["messages"][-1]["content"]) >= 20
+    and lasts.count(r["inputs"]["messages"][-1]["content"]) == 1
+)
 result = scorelens.genai.evaluate(scorelens.search_traces(), scorers=list(scorers.values()))
 facts = [v for v in result.result_df["mentions_expected_facts/value"] if isinstance(v, bool)]
 polite = [v for v in result.result_df["is_polite/value"] if isinstance(v, bool)]
@@ -78,8 +87,8 @@ print(json.dumps({
     "tokensMean": format_number(result.metrics["llm_tokens/mean"]),
     "traces": len(result.result_df),
     "seedTraces": len(json.load(open("seed.json"))),
-    # A conversation of several turns, found in the panel by the start of its first question.
-    "multiTurnQuestion": multi_turn["inputs"]["messages"][0]["content"][:30],
+    # Found in the panel by its last question, which its row's input preview shows.
+    "multiTurnQuestion": multi_turn["inputs"]["messages"][-1]["content"][:30],
     "multiTurnMessages": len(multi_turn["inputs"]["messages"]),
 }))
 PY

@@ -287,6 +287,10 @@ async function journey() {
   // 9b. Labels, with the keyboard: the judge's reading was turned round in 5b, so a person
   // labels three traces with the verdicts the judge really gave. The lens shows how far the
   // scorer agrees; undoing the edit makes it agree with every label.
+  // From the first row of the first page: three rows below it to label.
+  await view.locator('button[data-filter="all"]').click();
+  await view.locator("#page-label", { hasText: `1–` }).waitFor({ timeout: 30000 });
+  await view.locator("tr.row").first().focus();
   const activeHeader = view.locator("th.active-col");
   for (let moves = 0; !(await activeHeader.innerText()).includes("is_polite"); moves += 1) {
     check(moves < expected.scorers, "ArrowRight reaches the is_polite column");
@@ -305,7 +309,10 @@ async function journey() {
       .locator(`tr.row[data-trace="${traceId}"] td.active-col .label.disagrees`)
       .waitFor({ timeout: 30000 });
   }
-  check(true, `three traces labelled with p/f: ${labelled.join(", ")}`);
+  check(
+    new Set(labelled).size === 3,
+    `three different traces labelled with p/f: ${labelled.join(", ")}`,
+  );
   const politeLens = async (text) => {
     await ui.endOfLine(env.E2E_POLITE_LINE);
     const found = lens(text);
@@ -348,8 +355,18 @@ async function journey() {
     await page.waitForTimeout(500);
     conversation = view.locator("tr.row", { hasText: expected.multiTurnQuestion });
   }
-  await conversation.first().click();
-  await view.locator(".turns").waitFor({ timeout: 30000 });
+  // Clicked again if the first click was lost (the page was being redrawn under it).
+  for (let attempt = 1; ; attempt += 1) {
+    await conversation.first().click();
+    try {
+      await view.locator(".turns").waitFor({ timeout: attempt < 3 ? 10000 : 30000 });
+      break;
+    } catch (error) {
+      if (attempt >= 3) {
+        throw error;
+      }
+    }
+  }
   const turns = await view.locator(".turns .turn").count();
   check(
     turns >= expected.multiTurnMessages + 1,

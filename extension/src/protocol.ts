@@ -61,7 +61,7 @@ export interface ScorerSummary {
   message: string | null;
   stale: boolean;
   judge: JudgeUsage | null; // null: the scorer called no model
-  agreement: AgreementData | null; // null: no active trace has a label for this scorer's name
+  agreement: AgreementData | null; // null: no active trace has a label for the scorer's Feedback
 }
 
 export interface ScorerRef {
@@ -79,13 +79,14 @@ export interface LabelData {
 }
 
 export interface Cell {
+  feedbackName: string; // the Feedback the cell shows; labels belong to this name
   value: unknown;
   rationale: string | null;
   error: string | null;
   previous: unknown;
   previousError: string | null;
   changed: boolean;
-  label: LabelData | null; // a person's label of this trace for this scorer's name
+  label: LabelData | null; // a person's label of this trace for its Feedback's name
   agrees: boolean | null; // the value agrees with the label; null: no label, or "unsure"
   flipped: boolean; // agrees with the label now and did not under the previous version, or back
 }
@@ -286,12 +287,13 @@ export interface TraceResultsParams {
 export interface ScorerResult {
   uri: string;
   name: string;
+  feedbackName: string; // the Feedback's own name; labels belong to this name
   value: unknown;
   rationale: string | null;
   error: string | null;
   durationMs: number | null;
   judge: SpanData[]; // the scorer's model calls on this trace, as CHAT_MODEL spans
-  label: LabelData | null; // a person's label of this trace for this scorer's name
+  label: LabelData | null; // a person's label of this trace for its Feedback's name
 }
 
 // Label a trace for every scorer of this name; `clear` takes the user's label away.

@@ -144,8 +144,10 @@ async def test_unsure_and_cleared_labels_leave_the_agreement(
 ) -> None:
     lsp, lengths = labelled
     _, second, third = (trace_id for trace_id, _ in lengths)
+    # A new verdict keeps the note the user wrote with the old one.
     answer = await label(lsp, second, None, unsure=True)
-    assert answer == {"label": {"value": None, "unsure": True, "note": None, "user": "ana"}}
+    note = "short enough for a chat window"
+    assert answer == {"label": {"value": None, "unsure": True, "note": note, "user": "ana"}}
     assert "labels 2/2 agree" in lens(await lsp.lenses("labels.py"))
     assert await label(lsp, third, None, clear=True) == {"label": None}
     assert "labels 1/1 agree" in lens(await lsp.lenses("labels.py"))
@@ -211,4 +213,37 @@ async def test_a_label_for_an_unknown_trace_or_a_bad_value_is_refused(lsp: Sessi
     with pytest.raises(Exception, match="bool, a number or a string"):
         await lsp.request(
             protocol.set_label, {"traceId": trace_id, "scorer": "short", "value": {"a": 1}}
+        )
+
+
+async def test_a_scorer_that_names_its_feedback_is_labelled_by_that_name(lsp: Session) -> None:
+    (lsp.root / "named.py").write_text(
+        "from scorelens.entities import Feedback\n"
+        "from scorelens.genai.scorers import scorer\n\n\n"
+        "@scorer\n"
+        "def polite(outputs):\n"
+        '    return Feedback(name="politeness", value=True)\n'
+    )
+    lsp.open("named.py")
+    await lsp.warm()
+    await lsp.save("named.py", (lsp.root / "named.py").read_text())
+    rows = (await lsp.request(protocol.result_rows, {}))["rows"]
+    key = f"{lsp.uri('named.py')}#polite"
+    cell = rows[0]["cells"][key]
+    assert cell["feedbackName"] == "politeness"
+    waiting = lsp.expect()
+    await lsp.request(
+        protocol.set_label, {"traceId": rows[0]["traceId"], "scorer": "politeness", "value": False}
+    )
+    await lsp.notified(waiting)
+    titles = await lsp.lenses("named.py")
+    assert "labels 0/1 agree" in next(t for t in titles if t.startswith("polite"))
+    # The library counts it the same way: the label belongs to the Feedback's name.
+    results = await lsp.request(protocol.trace_results, {"traceId": rows[0]["traceId"]})
+    (mine,) = [r for r in results["results"] if r["name"] == "polite"]
+    assert (mine["feedbackName"], mine["label"]["value"]) == ("politeness", False)
+    with pytest.raises(Exception, match="a label needs a value"):
+        await lsp.request(
+            protocol.set_label,
+            {"traceId": rows[0]["traceId"], "scorer": "politeness", "value": None},
         )

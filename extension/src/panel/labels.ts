@@ -1,6 +1,7 @@
 // People's labels in the panel: what a key does to a cell's label, and how labels and agreement
 // read. Pure, so it is unit-tested; the lens says the same from the server (lsp/lenses.py).
 import type { AgreementData, Cell, LabelData, ScorerSummary } from "../protocol";
+import { grouped } from "./pyFormat";
 
 /** What the user asked to do with one trace's label for one scorer. */
 export type LabelAction =
@@ -73,7 +74,7 @@ export function agreementText(agreement: AgreementData): string {
   let delta = "";
   if (previousAgree !== null) {
     const change = agree - previousAgree;
-    delta = change === 0 ? " (=)" : ` (${change > 0 ? "▲" : "▼"}${String(Math.abs(change))})`;
+    delta = change === 0 ? " (=)" : ` (${change > 0 ? "▲" : "▼"}${grouped(Math.abs(change))})`;
   }
-  return `labels ${String(agree)}/${String(total)} agree${delta}`;
+  return `labels ${grouped(agree)}/${grouped(total)} agree${delta}`;
 }

@@ -17,7 +17,8 @@ export type TraceScores = { ok: true; results: ScorerResult[] } | { ok: false; e
 export type ToWebview =
   // followed: asked by the host on a server notification, not for the user (see follow.ts).
   | { type: "rows"; query: Query; result: ResultRowsResult; followed: boolean }
-  | { type: "trace"; trace: TraceData; scores: TraceScores }
+  // reload: the open trace again, after a label; drawn only if it is still the one shown.
+  | { type: "trace"; trace: TraceData; scores: TraceScores; reload: boolean }
   | { type: "error"; message: string };
 
 /** Webview -> host. */

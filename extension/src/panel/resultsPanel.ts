@@ -156,11 +156,9 @@ export class ResultsPanel {
       );
       return;
     }
-    // The scoresChanged that follows refreshes the rows too; the trace view is asked again.
+    // The scoresChanged that follows brings new rows; the trace view is asked for again.
     if (message.inTrace) {
-      await this.openTrace(message.traceId);
-    } else {
-      await this.refresh();
+      await this.openTrace(message.traceId, true);
     }
   }
 
@@ -190,7 +188,7 @@ export class ResultsPanel {
     }
   }
 
-  private async openTrace(traceId: string): Promise<void> {
+  private async openTrace(traceId: string, reload = false): Promise<void> {
     const client = this.client();
     if (!client) {
       return;
@@ -212,7 +210,7 @@ export class ResultsPanel {
       logError(`traceResults failed: ${String(results.reason)}`);
       scores = { ok: false, error: String(results.reason) };
     }
-    this.post({ type: "trace", trace: trace.value.trace, scores });
+    this.post({ type: "trace", trace: trace.value.trace, scores, reload });
   }
 }
 

@@ -21,14 +21,16 @@ function text(value: unknown): string {
 }
 
 export function judgeCallOf(span: SpanData): JudgeCall {
-  const attributes = span.attributes;
+  // Results stored by an earlier ScoreLens may hold other records: read them as empty.
+  const attributes = (span.attributes as SpanData["attributes"] | undefined) ?? {};
   const usage = (attributes["mlflow.chat.tokenUsage"] ?? {}) as Record<string, unknown>;
   const model = attributes["mlflow.llm.model"];
   return {
     model: typeof model === "string" ? model : "?",
     inputTokens: count(usage.input_tokens),
     outputTokens: count(usage.output_tokens),
-    latencyMs: span.end_time_ns === null ? 0 : (span.end_time_ns - span.start_time_ns) / 1e6,
+    latencyMs:
+      typeof span.end_time_ns === "number" ? (span.end_time_ns - span.start_time_ns) / 1e6 : 0,
     cached: attributes["scorelens.judge.cached"] === true,
     prompt: text(span.inputs),
     reply: text(span.outputs),

@@ -27,7 +27,7 @@ export function renderLabelControl(result: ScorerResult): string {
     ...(label !== null ? [button("clear", "Clear")] : []),
   ].join("");
   return (
-    `<div class="label-control" role="group" data-scorer="${escapeHtml(result.name)}" ` +
+    `<div class="label-control" role="group" data-scorer="${escapeHtml(result.feedbackName)}" ` +
     `aria-label="Label for ${escapeHtml(result.name)}">${now}${buttons}</div>`
   );
 }

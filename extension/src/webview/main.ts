@@ -25,11 +25,19 @@ let result: ResultRowsResult | undefined;
 let openedTraceId: string | undefined;
 let showingTrace = false;
 let openTraceId: string | undefined; // the trace shown in the trace view
-// The scorer column the label keys act on (ArrowLeft/ArrowRight move it).
-let activeColumn = 0;
-let openScores = new Map<string, ScorerResult>(); // the open trace's results, by scorer name
+// The scorer column the label keys act on (ArrowLeft/ArrowRight move it), by its key: a save
+// that adds or removes a scorer before it must not move the labels to another scorer.
+let activeKey: string | undefined;
+// The open trace's results, by the Feedback name their labels belong to.
+let openScores = new Map<string, ScorerResult>();
+// The label button pressed in the trace view, focused again when the trace is redrawn.
+let refocusLabelButton: { scorer: string; action: string } | undefined;
+
+// The user's last ask: rows asked before a trace was opened must not replace that trace.
+let lastAsked: "query" | "trace" | undefined;
 
 function send(next: Query): void {
+  lastAsked = "query";
   vscode.postMessage({ type: "query", query: next });
 }
 
@@ -37,27 +45,41 @@ function label(traceId: string, scorer: string, action: LabelAction, inTrace: bo
   vscode.postMessage({ type: "label", traceId, scorer, action, inTrace });
 }
 
+function activeColumn(): number {
+  const keys = (result?.columns ?? []).map(columnKey);
+  return Math.max(0, activeKey === undefined ? 0 : keys.indexOf(activeKey));
+}
+
+function moveActiveColumn(step: number): void {
+  const columns = result?.columns ?? [];
+  if (columns.length > 0) {
+    const index = Math.min(Math.max(activeColumn() + step, 0), columns.length - 1);
+    activeKey = columnKey(columns[index]);
+  }
+  markActiveColumn();
+}
+
 function markActiveColumn(): void {
-  const count = result?.columns.length ?? 0;
-  activeColumn = count === 0 ? 0 : Math.min(Math.max(activeColumn, 0), count - 1);
+  const index = String(activeColumn());
   for (const cell of Array.from(root.querySelectorAll<HTMLElement>("[data-col]"))) {
-    cell.classList.toggle("active-col", cell.dataset.col === String(activeColumn));
+    cell.classList.toggle("active-col", cell.dataset.col === index);
   }
 }
 
 // p/f/u/=/n/Delete on a row label its trace for the active column's scorer, then move on.
 function labelRow(row: HTMLElement, key: string): boolean {
-  const column = result?.columns[activeColumn];
+  const column = result?.columns[activeColumn()];
   const traceId = row.dataset.trace;
   if (column === undefined || traceId === undefined || result === undefined) {
     return false;
   }
-  const shown = result.rows.find((r) => r.traceId === traceId);
-  const action = labelKeyAction(key, column, shown?.cells[columnKey(column)]);
+  const cell = result.rows.find((r) => r.traceId === traceId)?.cells[columnKey(column)];
+  const action = labelKeyAction(key, column, cell);
   if (action === undefined) {
     return false;
   }
-  label(traceId, column.name, action, false);
+  // A label belongs to the Feedback the cell shows (the scorer's own name, unless it names it).
+  label(traceId, cell?.feedbackName ?? column.name, action, false);
   if (action.kind !== "askValue" && action.kind !== "askNote") {
     (row.nextElementSibling as HTMLElement | null)?.focus();
   }
@@ -67,6 +89,7 @@ function labelRow(row: HTMLElement, key: string): boolean {
 function openTrace(traceId: string | undefined): void {
   if (traceId !== undefined) {
     openedTraceId = traceId;
+    lastAsked = "trace";
     vscode.postMessage({ type: "openTrace", traceId });
   }
 }
@@ -78,6 +101,7 @@ root.addEventListener("click", (event) => {
   const action = button?.dataset.labelAction;
   if (labelled && action !== undefined && openTraceId !== undefined) {
     const scorer = labelled.dataset.scorer ?? "";
+    refocusLabelButton = { scorer, action };
     const current = openScores.get(scorer);
     const asked: LabelAction =
       action === "pass" || action === "fail"
@@ -126,8 +150,7 @@ root.addEventListener("keydown", (event) => {
     openTrace(row.dataset.trace);
   } else if (event.key === "ArrowLeft" || event.key === "ArrowRight") {
     event.preventDefault();
-    activeColumn += event.key === "ArrowRight" ? 1 : -1;
-    markActiveColumn();
+    moveActiveColumn(event.key === "ArrowRight" ? 1 : -1);
   } else if (labelRow(row, event.key)) {
     event.preventDefault();
   } else if (event.key === "ArrowDown" || event.key === "ArrowUp") {
@@ -143,29 +166,44 @@ window.addEventListener("message", (event: MessageEvent<ToWebview>) => {
     query = message.query;
     result = message.result;
     vscode.setState({ query });
-    if (!drawsRows(showingTrace, message.followed)) {
+    // Rows that come while a trace is open, or on its way, are kept for Back; not drawn.
+    if (
+      !drawsRows(showingTrace || lastAsked === "trace", message.followed || lastAsked === "trace")
+    ) {
       return;
     }
-    // New rows (after a label, a run) keep the focus where the keyboard left it.
+    if (message.result.rows.length === 0 && message.query.offset > 0) {
+      // Labels took the last rows of this page out of the filter: show the page before.
+      send(previousPage(message.query));
+      return;
+    }
+    // New rows (after a label, a run) keep the focus where the keyboard left it: on the same
+    // trace, or, when it left the filter, on the row that took its place.
+    const rows = () => Array.from(root.querySelectorAll<HTMLElement>("tr.row"));
     const focused = (document.activeElement as HTMLElement | null)?.closest<HTMLElement>("tr.row");
+    const focusedAt = focused ? rows().indexOf(focused) : -1;
     const refocus = openedTraceId ?? (showingTrace ? undefined : focused?.dataset.trace);
     showingTrace = false;
     openTraceId = undefined;
     root.innerHTML = renderTable(message.result, message.query);
     markActiveColumn();
     if (refocus !== undefined) {
-      const row = Array.from(root.querySelectorAll<HTMLElement>("tr.row")).find(
-        (r) => r.dataset.trace === refocus,
-      );
+      const drawn = rows();
+      const row =
+        drawn.find((r) => r.dataset.trace === refocus) ??
+        (focusedAt >= 0 ? drawn[Math.min(focusedAt, drawn.length - 1)] : undefined);
       openedTraceId = undefined;
       row?.focus();
     }
   } else if (message.type === "trace") {
     const again = showingTrace && openTraceId === message.trace.info.trace_id;
+    if (message.reload && !again) {
+      return; // the user went back to the table (or to another trace) meanwhile
+    }
     showingTrace = true;
     openTraceId = message.trace.info.trace_id;
     const results = message.scores.ok ? message.scores.results : [];
-    openScores = new Map(results.map((r) => [r.name, r]));
+    openScores = new Map(results.map((r) => [r.feedbackName, r]));
     const byKey = new Map(results.map((r) => [columnKey(r), r]));
     root.innerHTML = renderTrace(message.trace, message.scores, {
       labelControl: (key) => {
@@ -173,11 +211,20 @@ window.addEventListener("message", (event: MessageEvent<ToWebview>) => {
         return shown === undefined ? "" : renderLabelControl(shown);
       },
     });
-    if (!again) {
+    const button = refocusLabelButton;
+    refocusLabelButton = undefined;
+    if (again && button !== undefined) {
+      // Back on the button that was pressed, so labelling goes on from the keyboard.
+      const control = Array.from(root.querySelectorAll<HTMLElement>("[data-scorer]")).find(
+        (c) => c.dataset.scorer === button.scorer,
+      );
+      control?.querySelector<HTMLElement>(`[data-label-action="${button.action}"]`)?.focus();
+    } else if (!again) {
       document.getElementById("back")?.focus();
     }
   } else {
     showingTrace = false;
+    lastAsked = undefined; // the trace did not come: the next rows are drawn
     root.innerHTML = `<p class="error-text">${escapeHtml(message.message)}</p>`;
   }
 });

@@ -30,6 +30,7 @@ function column(name: string, verdicts: boolean): ScorerSummary {
 
 function cell(value: unknown, extra: Partial<Cell> = {}): Cell {
   return {
+    feedbackName: "is_polite",
     value,
     rationale: null,
     error: null,
@@ -132,6 +133,7 @@ test("the trace view's label control shows the label and the buttons that fit th
   const result: ScorerResult = {
     uri: "file:///w/scorers.py",
     name: "is_polite",
+    feedbackName: "politeness",
     value: "yes",
     rationale: null,
     error: null,
@@ -140,7 +142,7 @@ test("the trace view's label control shows the label and the buttons that fit th
     label: { value: false, unsure: false, note: HOSTILE, user: "ana" },
   };
   const html = renderLabelControl(result);
-  assert.match(html, /data-scorer="is_polite"/);
+  assert.match(html, /data-scorer="politeness"/, "labels belong to the Feedback's own name");
   assert.match(html, /label: fail <span class="label-user">\(ana\)<\/span>/);
   for (const action of ["pass", "fail", "value", "unsure", "note", "clear"]) {
     assert.match(html, new RegExp(`data-label-action="${action}"`));

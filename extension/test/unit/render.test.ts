@@ -43,6 +43,7 @@ const result: ResultRowsResult = {
       state: "OK",
       cells: {
         [key("ok")]: {
+          feedbackName: "ok",
           value: true,
           rationale: HOSTILE,
           error: null,
@@ -54,6 +55,7 @@ const result: ResultRowsResult = {
           flipped: false,
         },
         [key("length")]: {
+          feedbackName: "length",
           value: 12.5,
           rationale: null,
           error: null,
@@ -73,6 +75,7 @@ const result: ResultRowsResult = {
       state: "OK",
       cells: {
         [key("ok")]: {
+          feedbackName: "ok",
           value: false,
           rationale: null,
           error: null,
@@ -84,6 +87,7 @@ const result: ResultRowsResult = {
           flipped: false,
         },
         [key("length")]: {
+          feedbackName: "length",
           value: null,
           rationale: null,
           error: "KeyError: '<x>'",

@@ -83,6 +83,7 @@ function judgeCall(cached: boolean, prompt: string, reply: string): SpanData {
 const politeness: ScorerResult = {
   uri: "file:///w/judges.py",
   name: "is_polite",
+  feedbackName: "is_polite",
   value: "yes",
   rationale: HOSTILE,
   error: null,
@@ -97,6 +98,7 @@ const politeness: ScorerResult = {
 const broken: ScorerResult = {
   uri: "file:///w/judges.py",
   name: "parses_json",
+  feedbackName: "parses_json",
   value: null,
   rationale: null,
   error: "JSONDecodeError: <unexpected> & more",

@@ -40,6 +40,7 @@ from scorelens.tracing.constant import AssessmentMetadataKey, TraceMetadataKey, 
 from scorelens.tracing.context import TraceDestination, active_model_id, trace_destination
 from scorelens.tracing.decorator import TRACED_MARKER, trace
 from scorelens.tracing.serialize import to_jsonable
+from scorelens.tracing.span_data import SpanData
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -126,6 +127,9 @@ class Evaluation:
     judge_calls: dict[str, list[JudgeCall]] = field(default_factory=dict)
     # Per Feedback name, how it agrees with the human labels the scored traces carry.
     agreements: dict[str, Agreement] = field(default_factory=dict)
+    # Per scorer name and trace id, the model calls of its result on that trace, as the
+    # CHAT_MODEL spans the editor shows (JudgeCall.to_span); traces without calls left out.
+    judge_spans: dict[str, dict[str, list[SpanData]]] = field(default_factory=dict)
 
     def feedback_names(self) -> list[str]:
         """Every Feedback name the scorers gave, in scorer order, each once."""
@@ -272,7 +276,7 @@ def _run_evaluation(
         else:
             _attach_missing_traces(rows, store, experiment_id, run_id)
         offset = len(rows) if predict_fn is not None else 0
-        verdicts, judge_calls = _score(
+        verdicts, judge_calls, judge_spans = _score(
             rows,
             prepared,
             lambda done: progress(offset + done, total_steps),
@@ -299,7 +303,7 @@ def _run_evaluation(
         )
     _print_failures(scorers, verdicts, rows)
     result = EvaluationResult._deferred(run_id, metrics, lambda: result_frame(rows, verdicts))
-    return Evaluation(result, rows, verdicts, judge_calls, agreements)
+    return Evaluation(result, rows, verdicts, judge_calls, agreements, judge_spans)
 
 
 @_sigterm_ends_the_run
@@ -480,11 +484,12 @@ def _score(
     progress: Callable[[int], None],
     workers: int,
     cache: JudgeCache | None,
-) -> tuple[list[list[Verdict]], dict[str, list[JudgeCall]]]:
+) -> tuple[list[list[Verdict]], dict[str, list[JudgeCall]], dict[str, dict[str, list[SpanData]]]]:
     """Per row, the flat list of verdicts from every scorer, in scorer order; and per scorer,
-    the model calls its rows made."""
+    the model calls its rows made, in row order and as spans by trace."""
     out: list[list[Verdict]] = [[] for _ in rows]
     judge_calls: dict[str, list[JudgeCall]] = {}
+    judge_spans: dict[str, dict[str, list[SpanData]]] = {}
     pool_rows = [Row(r.inputs, r.outputs, r.expectations, r.trace) for r in rows]
     finished = 0
 
@@ -501,11 +506,15 @@ def _score(
                 item, pool_rows, workers=workers, judge_cache=cache, on_done=one_more
             )
             calls = judge_calls.setdefault(item.name, [])
-            for row_verdicts, result in zip(out, results, strict=True):
+            spans = judge_spans.setdefault(item.name, {})
+            for row, row_verdicts, result in zip(rows, out, results, strict=True):
                 assert result is not None  # nothing stops an evaluation part way
                 row_verdicts.extend(result.verdicts)
                 calls.extend(result.judge_calls)
-    return out, judge_calls
+                if result.judge_calls and row.trace is not None:
+                    trace_id = row.trace.trace_id
+                    spans[trace_id] = [c.to_span(trace_id) for c in result.judge_calls]
+    return out, judge_calls, judge_spans
 
 
 def _save_feedback(

@@ -100,21 +100,30 @@ def set_label(
     return set_labels([label])[0]
 
 
-def set_labels(labels: Iterable[Label], *, store: TraceStore | None = None) -> list[Label]:
+def set_labels(
+    labels: Iterable[Label],
+    *,
+    store: TraceStore | None = None,
+    groups: Mapping[str, str] | None = None,
+) -> list[Label]:
     """Write many labels at once (one write per trace group); each as `set_label` does.
 
     `time_ms` and `assessment_id` of the given labels are ignored; the returned ones have the
     stored values. Every label is checked, and every trace found, before anything is written:
     an UnknownTraceError (or ValueError for a bad value) leaves the store as it was. Later
     labels of the same (trace, scorer, user) win. `store`: the active tracking store by default
-    (the language server names its workspace's).
+    (the language server names its workspace's). `groups`: the store group of each trace, when
+    the caller holds the traces (the language server does); else they are looked up, which
+    reads every segment file.
     """
     wanted = list(labels)
     for label in wanted:
         check_label(label)
     exporter.flush()  # traces this process recorded may still wait in the exporter's batch
     store = store or tracking.get_store()
-    groups = store.locate_traces(label.trace_id for label in wanted)
+    ids = [label.trace_id for label in wanted]
+    if groups is None or any(trace_id not in groups for trace_id in ids):
+        groups = store.locate_traces(ids)
     for label in wanted:
         if label.trace_id not in groups:
             raise UnknownTraceError(label.trace_id, store.root)

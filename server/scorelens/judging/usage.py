@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any, cast
 
 from scorelens.judging.interception import CACHED_ATTRIBUTE
 from scorelens.judging.prices import PriceTable
@@ -26,15 +27,23 @@ class Usage:
     cost_usd: float | None  # None: a model without a price, or tokens a call did not say
 
 
+def judge_spans(kept: Iterable[Any]) -> list[SpanData]:
+    """The judge spans among what a stored result row holds: rows kept by an earlier ScoreLens
+    hold its judge records, which are not spans and are left out."""
+    return [
+        cast(SpanData, span)
+        for span in kept
+        if isinstance(span, dict) and CACHED_ATTRIBUTE in (span.get("attributes") or {})
+    ]
+
+
 def usage_of(spans: Iterable[SpanData], prices: PriceTable) -> Usage | None:
     """What judge spans (`JudgeCall.to_span`) add up to; None when there were none."""
     count = new = tokens = 0
     complete = True
     priced: list[tuple[str, int | None, int | None]] = []
-    for span in spans:
-        attributes = span.get("attributes") or {}
-        if CACHED_ATTRIBUTE not in attributes:
-            continue  # not a judge span: results kept by an earlier ScoreLens
+    for span in judge_spans(spans):
+        attributes = span["attributes"]
         count += 1
         new += not attributes[CACHED_ATTRIBUTE]
         used = attributes.get(SpanAttributeKey.CHAT_USAGE) or {}

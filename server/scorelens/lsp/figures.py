@@ -74,7 +74,7 @@ def summary(
             results.rows(previous_hash) if previous_hash else None,
             trace_ids,
             scorer.name,
-            labels.for_scorer(scorer.name),
+            labels,
         ),
     )
     message = state.failures.get(scorer.name)

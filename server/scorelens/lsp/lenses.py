@@ -88,7 +88,7 @@ def agreement_text(agreement: AgreementData) -> str:
     """`labels 18/20 agree (▲3)`: the change against the previous version on the same labels."""
     agree, previous = agreement["agree"], agreement["previousAgree"]
     delta = "" if previous is None else format_delta(agree, previous)
-    return f"labels {agree}/{agreement['total']} agree{delta}"
+    return f"labels {agree:,}/{agreement['total']:,} agree{delta}"
 
 
 def _previous_passes(summary: ScorerSummary, judged: int) -> float | None:

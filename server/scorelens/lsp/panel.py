@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from scorelens.entities import Trace
 from scorelens.genai.aggregations import numeric, rating
 from scorelens.genai.agreement import agrees
 from scorelens.genai.labels import Label
-from scorelens.lsp.labels import label_data
+from scorelens.lsp.labels import LabelBook, label_data
 from scorelens.lsp.protocol import Bucket, Cell, ResultRow, ScorerSummary
 from scorelens.lsp.summaries import Rows, buckets, primary_rows, primary_value, values
 from scorelens.text_preview import preview
@@ -23,12 +22,13 @@ def column_key(summary: ScorerSummary) -> str:
 
 
 def _cell(
-    rows: Rows, previous: Rows | None, trace_id: str, name: str, label: Label | None
+    rows: Rows, previous: Rows | None, trace_id: str, name: str, labels: LabelBook
 ) -> Cell | None:
     mine = primary_rows(rows.get(trace_id, []), name)
     if not mine:
         return None
     row = mine[0]
+    label = labels.for_scorer(row["name"]).get(trace_id)
     before = primary_value(previous, trace_id, name)
     known_before = previous is not None and trace_id in previous
     earlier = primary_rows(previous.get(trace_id, []), name) if previous is not None else []
@@ -36,6 +36,7 @@ def _cell(
     agreed = _agreed(label, row["value"], row["error"])
     agreed_before = _agreed(label, before, previous_error) if earlier else None
     return {
+        "feedbackName": row["name"],
         "value": row["value"],
         "rationale": row["rationale"],
         "error": row["error"],
@@ -58,7 +59,7 @@ def _agreed(label: Label | None, value: Any, error: str | None) -> bool | None:
 
 def distributions(trace_ids: list[str], columns: list[Column]) -> dict[str, list[Bucket]]:
     out: dict[str, list[Bucket]] = {}
-    for summary, rows, _, _ in columns:
+    for summary, rows, _ in columns:
         seen = values(rows, trace_ids, summary["name"])
         out[column_key(summary)] = [
             {"label": label, "count": count} for label, count in buckets(seen)
@@ -66,12 +67,13 @@ def distributions(trace_ids: list[str], columns: list[Column]) -> dict[str, list
     return out
 
 
-Column = tuple[ScorerSummary, Rows, "Rows | None", Mapping[str, Label]]
+Column = tuple[ScorerSummary, Rows, "Rows | None"]
 
 
 def result_rows(
     traces: list[Trace],
     columns: list[Column],
+    labels: LabelBook,
     offset: int,
     limit: int,
     keep: str,
@@ -82,10 +84,8 @@ def result_rows(
     matched: list[ResultRow] = []
     for trace in traces:
         cells: dict[str, Cell] = {}
-        for summary, rows, previous, labels in columns:
-            cell = _cell(
-                rows, previous, trace.trace_id, summary["name"], labels.get(trace.trace_id)
-            )
+        for summary, rows, previous in columns:
+            cell = _cell(rows, previous, trace.trace_id, summary["name"], labels)
             if cell is not None:
                 cells[column_key(summary)] = cell
         if not _keep(keep, cells):

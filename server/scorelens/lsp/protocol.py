@@ -102,7 +102,7 @@ class ScorerSummary(TypedDict):
     message: str | None  # why the scorer has no figures (import error, timeout, crash)
     stale: bool  # the document has unsaved edits; figures are from the saved version
     judge: JudgeUsage | None  # None: the scorer called no model
-    agreement: AgreementData | None  # None: no active trace has a label for this scorer's name
+    agreement: AgreementData | None  # None: no active trace has a label for its Feedback
 
 
 class ScorerRef(TypedDict):
@@ -121,13 +121,14 @@ class LabelData(TypedDict):
 
 
 class Cell(TypedDict):
+    feedbackName: str  # the Feedback the cell shows; labels belong to this name
     value: Any
     rationale: str | None
     error: str | None
     previous: Any  # this trace's value under the previous version; None when unknown
     previousError: str | None  # the previous version failed on this trace, with this error
     changed: bool
-    label: LabelData | None  # a person's label of this trace for this scorer's name
+    label: LabelData | None  # a person's label of this trace for its Feedback's name
     agrees: bool | None  # the value agrees with the label; None: no label, or "unsure"
     flipped: bool  # agrees with the label now and did not under the previous version, or back
 
@@ -308,12 +309,13 @@ class ScorerResult(TypedDict):
 
     uri: str
     name: str
+    feedbackName: str  # the Feedback's own name; labels belong to this name
     value: Any
     rationale: str | None
     error: str | None
     durationMs: float | None
     judge: list[SpanData]  # the scorer's model calls on this trace, as CHAT_MODEL spans
-    label: LabelData | None  # a person's label of this trace for this scorer's name
+    label: LabelData | None  # a person's label of this trace for its Feedback's name
 
 
 class SetLabelParams(TypedDict):

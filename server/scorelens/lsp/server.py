@@ -172,6 +172,9 @@ class ScoreLensServer(LanguageServer):
         )
 
     def announce(self, report: RunReport) -> None:
+        # The run's figures were made with the labels as they are now: a store event that
+        # changed nothing else has nothing new to show.
+        self.announced_labels = self.service.labels.generation()
         self.notify(
             protocol.scores_changed,
             protocol.ScoresChangedParams(

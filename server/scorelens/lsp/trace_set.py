@@ -25,6 +25,8 @@ class TraceSet:
         self._cache = TraceCache()
         self._ids_of: list[Trace] | None = None
         self._ids: list[str] = []
+        self._by_id_of: list[Trace] | None = None
+        self._by_id: dict[str, Trace] = {}
         self.generation = 0
         self._selection_path = os.path.join(store.root, SELECTION_FILE)
         self._restore()
@@ -79,6 +81,13 @@ class TraceSet:
             self._ids_of, self._ids = traces, [t.trace_id for t in traces]
             self.generation += 1
         return self._ids
+
+    def find_loaded(self, trace_id: str) -> Trace | None:
+        """The active trace of that id, from memory (None when it is not active)."""
+        traces = self.traces()
+        if traces is not self._by_id_of:
+            self._by_id_of, self._by_id = traces, {t.trace_id: t for t in traces}
+        return self._by_id.get(trace_id)
 
     def find(self, trace_id: str) -> Trace | None:
         for trace in self.traces():

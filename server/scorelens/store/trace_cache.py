@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 
 from scorelens.entities import Trace
 from scorelens.store.trace_store import TraceStore, attach_assessments, group_of
@@ -17,8 +18,15 @@ class TraceCache:
         # Changes whenever the traces' assessments may have (a reload, or new feedback): what
         # is read from them (people's labels) can be memoised on it.
         self.assessments_generation = 0
+        self._lock = threading.Lock()
 
     def get(self, store_root: str, run_id: str | None) -> list[Trace]:
+        # The language server reads it from its event loop and from threads (a reload of
+        # labels): one reader at a time, so a change is loaded once.
+        with self._lock:
+            return self._get(store_root, run_id)
+
+    def _get(self, store_root: str, run_id: str | None) -> list[Trace]:
         store = TraceStore(store_root)
         groups = store.groups(run_id=run_id)
         # Segments are written once and never changed, so their names say what is loaded.

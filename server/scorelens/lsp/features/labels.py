@@ -12,6 +12,7 @@ from scorelens.genai.labels import Label, clear_label, default_user, set_labels
 from scorelens.lsp import protocol
 from scorelens.lsp.labels import label_data
 from scorelens.lsp.server import ScoreLensServer, handles
+from scorelens.store.trace_store import group_of
 
 
 @handles(protocol.set_label)
@@ -21,23 +22,30 @@ async def set_label(
     service = ls.service
     trace_id, scorer = params["traceId"], params["scorer"]
     user = ls.settings.label_user or default_user()
-    if params.get("clear", False):
+    unsure, clear = params.get("unsure", False), params.get("clear", False)
+    if params["value"] is None and not (unsure or clear):
+        raise ValueError("a label needs a value: set unsure to abstain, or clear to remove it")
+    if clear:
         await asyncio.to_thread(clear_label, trace_id, scorer, user=user, store=service.store)
     else:
-        unsure = params.get("unsure", False)
+        mine = service.labels.for_scorer(scorer).get(trace_id)
+        kept_note = mine.note if mine is not None and mine.source_id == user else None
         label = Label(
             trace_id=trace_id,
             scorer=scorer,
             value=None if unsure else params["value"],
-            note=params.get("note"),
+            # A new verdict keeps the note the user wrote, unless the request sets one.
+            note=params.get("note", kept_note),
             source_id=user,
             time_ms=0,
             assessment_id=None,
         )
+        trace = service.trace_set.find_loaded(trace_id)
+        groups = {trace_id: group_of(trace)} if trace is not None else None
         # Checked (the trace, the value) before anything is written: a ValueError reaches the
         # panel as the request's error.
-        await asyncio.to_thread(set_labels, [label], store=service.store)
-    _announce_agreement(ls, {scorer})
+        await asyncio.to_thread(set_labels, [label], store=service.store, groups=groups)
+    await _announce_agreement(ls)
     return {"label": label_data(service.labels.for_scorer(scorer).get(trace_id))}
 
 
@@ -47,16 +55,17 @@ async def follow_labels(ls: ScoreLensServer) -> None:
     labels = ls.service.labels
     seen = await asyncio.to_thread(labels.generation)  # reads the changed assessments
     if seen != ls.announced_labels:
-        _announce_agreement(ls, None)
+        await _announce_agreement(ls)
 
 
-def _announce_agreement(ls: ScoreLensServer, scorers: set[str] | None) -> None:
-    """Every scorer of those names (None: all), in every file, has a new agreement: one
-    scoresChanged per file, as after a run, and the lenses refreshed."""
+async def _announce_agreement(ls: ScoreLensServer) -> None:
+    """Every scorer may have a new agreement (a label belongs to a Feedback name, which any
+    scorer may give): one scoresChanged per file, as after a run, and the lenses refreshed."""
     service = ls.service
-    ls.announced_labels = service.labels.generation()
+    # The new labels are read in a thread: at 10,000 traces that takes a while.
+    ls.announced_labels = await asyncio.to_thread(service.labels.generation)
     for state in service.files.scorer_files():
-        named = [s for s in state.scan.scorers if scorers is None or s.name in scorers]
+        named = state.scan.scorers
         if not named:
             continue
         dirty = state.path in ls.dirty

@@ -8,6 +8,7 @@ from typing import cast
 from pygls.uris import from_fs_path, to_fs_path
 
 from scorelens.judging import JudgeCache
+from scorelens.judging.usage import judge_spans
 from scorelens.lsp import panel, protocol
 from scorelens.lsp.labels import label_data
 from scorelens.lsp.server import ScoreLensServer, handles
@@ -51,13 +52,13 @@ def result_rows(
                     service.summary(state, scorer, state.path in ls.dirty),
                     service.rows_for(scorer),
                     service.results.rows(previous) if previous else None,
-                    service.labels.for_scorer(scorer.name),
                 )
             )
     offset = max(0, params.get("offset", 0))
     total, rows = panel.result_rows(
         service.trace_set.traces(),
         columns,
+        service.labels,
         offset,
         params.get("limit", 100),
         params.get("filter", "all"),
@@ -101,12 +102,13 @@ def trace_results(
                     {
                         "uri": uri,
                         "name": name,
+                        "feedbackName": row["name"],
                         "value": row["value"],
                         "rationale": row["rationale"],
                         "error": row["error"],
                         "durationMs": row.get("durationMs") if position == 0 else None,
-                        "judge": row.get("judge", []),
-                        "label": label_data(labels.for_scorer(name).get(trace_id)),
+                        "judge": judge_spans(row.get("judge", [])),
+                        "label": label_data(labels.for_scorer(row["name"]).get(trace_id)),
                     }
                 )
     return {"results": found}
