@@ -9,8 +9,6 @@ test pulls into a store of its own, and tests that write to MLflow use an experi
 
 from __future__ import annotations
 
-import json
-import os
 import re
 import subprocess
 import sys
@@ -20,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fixtures.mlflow_server import QUIET_MLFLOW, free_port
+from fixtures.mlflow_server import QUIET_MLFLOW, free_port, record_with_mlflow
 from fixtures.mlflow_server import mlflow_server as start_mlflow_server
 from fixtures.openai_server import LoopbackServer
 
@@ -48,22 +46,7 @@ class MlflowServer:
 
     def record(self, *plans: str) -> dict[str, list[str]]:
         """Trace ids MLflow recorded, by experiment, for plans like "support:4"."""
-        env = {
-            **os.environ,
-            **QUIET_MLFLOW,
-            "OPENAI_BASE_URL": self.openai_url,
-            "OPENAI_API_KEY": "sk-loopback-test-key",
-        }
-        done = subprocess.run(
-            [sys.executable, str(FIXTURES / "mlflow_app.py"), self.uri, *plans],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert done.returncode == 0, done.stderr
-        recorded: dict[str, list[str]] = json.loads(done.stdout)
-        return recorded
+        return record_with_mlflow(self.uri, list(plans), self.openai_url)
 
 
 @pytest.fixture(scope="module")

@@ -6,6 +6,7 @@ import type { LanguageClient, RequestType } from "vscode-languageclient/node";
 import { outputChannel } from "./common/logging";
 import { ask } from "./common/requests";
 import { pickDataset } from "./datasets";
+import { pullFromMlflow } from "./mlflowPull";
 import { columnKey } from "./panel/columns";
 import { ResultsPanel } from "./panel/resultsPanel";
 import {
@@ -147,6 +148,12 @@ export function registerCommands(context: vscode.ExtensionContext, session: Sess
     ),
   );
 
+  register("scorelens.pullFromMlflow", async () => {
+    const running = needClient();
+    if (running) {
+      await pullFromMlflow(context.workspaceState, running);
+    }
+  });
   register("scorelens.generateTraces", async () => {
     const running = needClient();
     const folder = vscode.workspace.workspaceFolders?.[0];

@@ -310,6 +310,32 @@ export interface SetLabelResult {
   label: LabelData | null; // what the trace's label is now (another person's, after a clear)
 }
 
+export interface MlflowExperimentsParams {
+  trackingUri: string; // an MLflow tracking server (http://host:port) or store (sqlite:///...)
+}
+
+export interface MlflowExperiment {
+  id: string;
+  name: string;
+}
+
+export interface MlflowExperimentsResult {
+  experiments: MlflowExperiment[];
+}
+
+export interface PullFromMlflowParams {
+  trackingUri: string;
+  experimentId: string;
+}
+
+// The pulled run, which is then the active trace set.
+export interface PullFromMlflowResult {
+  runId: string;
+  newTraces: number;
+  totalTraces: number;
+  source: string; // e.g. "mlflow support @ host:5000", the run's name
+}
+
 export interface TraceResultsResult {
   results: ScorerResult[]; // every scorer of the workspace with a result for the trace
 }
@@ -332,6 +358,12 @@ export const requests = {
     "scorelens/traceResults",
   ),
   setLabel: new RequestType<SetLabelParams, SetLabelResult, void>("scorelens/setLabel"),
+  mlflowExperiments: new RequestType<MlflowExperimentsParams, MlflowExperimentsResult, void>(
+    "scorelens/mlflowExperiments",
+  ),
+  pullFromMlflow: new RequestType<PullFromMlflowParams, PullFromMlflowResult, void>(
+    "scorelens/pullFromMlflow",
+  ),
 } as const;
 
 // -- notifications (server -> client) -----------------------------------------------------------

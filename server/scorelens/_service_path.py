@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import sys
 
-SERVICES = ("scorelens.lsp", "scorelens.worker")
+SERVICES = ("scorelens.lsp", "scorelens.worker", "scorelens.mlflow_sync")
 
 
 def started_as_service(argv: list[str]) -> bool:

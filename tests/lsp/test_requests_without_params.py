@@ -24,6 +24,8 @@ NEEDS_PARAMS = {
     protocol.get_trace: ("traceId",),
     protocol.trace_results: ("traceId",),
     protocol.set_label: ("scorer", "traceId", "value"),
+    protocol.mlflow_experiments: ("trackingUri",),
+    protocol.pull_from_mlflow: ("experimentId", "trackingUri"),
 }
 
 

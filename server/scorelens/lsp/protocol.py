@@ -333,6 +333,33 @@ class SetLabelResult(TypedDict):
     label: LabelData | None  # what the trace's label is now (another person's, after a clear)
 
 
+class MlflowExperimentsParams(TypedDict):
+    trackingUri: str  # an MLflow tracking server (http://host:port) or store (sqlite:///...)
+
+
+class MlflowExperiment(TypedDict):
+    id: str
+    name: str
+
+
+class MlflowExperimentsResult(TypedDict):
+    experiments: list[MlflowExperiment]
+
+
+class PullFromMlflowParams(TypedDict):
+    trackingUri: str
+    experimentId: str
+
+
+class PullFromMlflowResult(TypedDict):
+    """The pulled run, which is then the active trace set."""
+
+    runId: str
+    newTraces: int
+    totalTraces: int
+    source: str  # e.g. "mlflow support @ host:5000", the run's name
+
+
 class TraceResultsResult(TypedDict):
     results: list[ScorerResult]  # every scorer of the workspace with a result for the trace
 
@@ -348,6 +375,10 @@ clear_results = Request("scorelens/clearResults", NoParams, ClearResultsResult)
 clear_judge_cache = Request("scorelens/clearJudgeCache", NoParams, ClearJudgeCacheResult)
 trace_results = Request("scorelens/traceResults", TraceResultsParams, TraceResultsResult)
 set_label = Request("scorelens/setLabel", SetLabelParams, SetLabelResult)
+mlflow_experiments = Request(
+    "scorelens/mlflowExperiments", MlflowExperimentsParams, MlflowExperimentsResult
+)
+pull_from_mlflow = Request("scorelens/pullFromMlflow", PullFromMlflowParams, PullFromMlflowResult)
 
 # -- notifications (server -> client) ---------------------------------------------------------
 
@@ -387,5 +418,7 @@ REQUESTS: tuple[Request[Any, Any], ...] = (
     clear_judge_cache,
     trace_results,
     set_label,
+    mlflow_experiments,
+    pull_from_mlflow,
 )
 NOTIFICATIONS: tuple[Notification[Any], ...] = (scores_changed, status)

@@ -6,6 +6,7 @@ from scorelens.lsp.features import (
     hover,
     labels,
     lifecycle,
+    mlflow_pull,
     results,
     trace_sets,
 )
@@ -16,6 +17,7 @@ __all__ = [
     "hover",
     "labels",
     "lifecycle",
+    "mlflow_pull",
     "results",
     "trace_sets",
 ]
