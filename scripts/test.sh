@@ -4,8 +4,9 @@
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
-# The bench extra brings MLflow: the tests of the MLflow comparison run too, never skip.
-bash scripts/setup-python.sh dev,bench
+# The bench extra brings MLflow, the ray extra Ray: the tests of the MLflow comparison and of
+# scoring on Ray run too, never skip.
+bash scripts/setup-python.sh dev,bench,ray
 bin="$repo/.venv/bin"
 
 echo "== ruff"
