@@ -9,8 +9,9 @@ in this process (load the run's traces, score, store the results), and on a loca
 CPUs started here (`scorelens score --engine ray`: the tasks read and score, this process
 stores). Each is timed after a first, unmeasured run of its own, so both replace stored
 results and Ray's workers have imported ScoreLens; Ray's start and that first run are printed
-apart. Then the same for an already loaded `search_traces` frame (`evaluate(frame, ...)` and
-`engine="ray"`), where Ray's tasks read again what this process already holds.
+apart; the timed runs alternate, local then Ray. Then the same for an already loaded
+`search_traces` frame (`evaluate(frame, ...)` and `engine="ray"`), where Ray's tasks read
+again what this process already holds.
 
 Efficiency per CPU is local / (2 x ray): 1.0 is twice as fast on two CPUs. Locally,
 `scorelens score` also builds the `search_traces` frame, which the Ray path has no use for;
@@ -44,12 +45,18 @@ TARGET_EFFICIENCY = 0.8
 
 
 def timed(fn: Callable[[], Any], repeat: int) -> float:
-    times = []
+    return interleaved([fn], repeat)[0]
+
+
+def interleaved(fns: list[Callable[[], Any]], repeat: int) -> list[float]:
+    """The median time of each, run in turn: a change in the machine's load falls on all."""
+    times: list[list[float]] = [[] for _ in fns]
     for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        for fn, taken in zip(fns, times, strict=True):
+            start = time.perf_counter()
+            fn()
+            taken.append(time.perf_counter() - start)
+    return [statistics.median(taken) for taken in times]
 
 
 def start_ray(cpus: int) -> float:
@@ -79,11 +86,15 @@ def bench(n: int, repeat: int) -> None:
         try:
             first_s = timed(on_ray, 1)
             timed(local, 1)
-            local_s = timed(local, repeat)
-            ray_s = timed(on_ray, repeat)
+            local_s, ray_s = interleaved([local, on_ray], repeat)
             frame = scorelens.search_traces(run_id=run_id)
-            frame_local_s = timed(lambda: evaluate(frame, scorers=scorers), repeat)
-            frame_ray_s = timed(lambda: evaluate(frame, scorers=scorers, engine="ray"), repeat)
+            frame_local_s, frame_ray_s = interleaved(
+                [
+                    lambda: evaluate(frame, scorers=scorers),
+                    lambda: evaluate(frame, scorers=scorers, engine="ray"),
+                ],
+                repeat,
+            )
         finally:
             ray.shutdown()
         start_ray(1)
