@@ -4,9 +4,10 @@
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
-# The bench and mlflow extras bring MLflow: the tests of the MLflow comparison and of pulling
-# from and pushing to an `mlflow server` run too, never skip.
-bash scripts/setup-python.sh dev,bench,mlflow
+# The bench and mlflow extras bring MLflow, the ray extra Ray: the tests of the MLflow
+# comparison, of pulling from and pushing to an `mlflow server` and of scoring on Ray run too,
+# never skip.
+bash scripts/setup-python.sh dev,bench,mlflow,ray
 bin="$repo/.venv/bin"
 
 echo "== ruff"

@@ -6,6 +6,7 @@ They are run from the repository's root, so what lands in the working directory 
 from __future__ import annotations
 
 import importlib.util
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -48,4 +49,12 @@ def test_mlflow_comparison_leaves_the_working_directory_alone(tmp_path: Path) ->
     )
     result = run_in(tmp_path / "cwd", "-c", program)
     assert result.returncode == 0, result.stderr
+    assert list((tmp_path / "cwd").iterdir()) == []
+
+
+def test_ray_bench_leaves_the_working_directory_alone(tmp_path: Path) -> None:
+    result = run_in(tmp_path / "cwd", str(BENCH / "bench_ray.py"), "200", "--repeat", "1")
+    assert result.returncode == 0, result.stderr
+    assert "N = 200 traces" in result.stdout
+    assert re.search(r"score a stored run \(CLI\)\s+[\d.]+s\s+[\d.]+s", result.stdout)
     assert list((tmp_path / "cwd").iterdir()) == []

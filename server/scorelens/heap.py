@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import gc
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 # A pause this long after a run, with nothing else to do, is taken as a quiet moment.
 QUIET_AFTER_S = 0.5
@@ -35,3 +37,36 @@ def collect_and_freeze() -> None:
         _last_full = now
     gc.collect()
     gc.freeze()
+
+
+@contextmanager
+def collection_paused() -> Iterator[None]:
+    """Cyclic garbage collection skips the objects that exist when this starts.
+
+    Re-scoring allocates a few objects per trace, and with thousands of traces loaded each
+    full collection would walk them all, again and again: that cost more than the scoring did.
+    Frozen (gc.freeze), they are left alone while what scorers make is still collected. Only
+    when nothing else froze objects, as unfreezing thaws those too.
+    """
+    if gc.get_freeze_count():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+@contextmanager
+def gc_disabled() -> Iterator[None]:
+    """No cyclic garbage collection meanwhile: for code that builds many objects, none of them
+    in a cycle, which every collection it triggers would walk along with the rest of the heap.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

@@ -18,6 +18,7 @@ import logging
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, Literal, overload
 
 import pandas as pd
@@ -200,6 +201,37 @@ def search_traces(
         return traces_frame(found)
 
 
+@dataclass(frozen=True)
+class StoredSelection:
+    """Where a search's traces are, for whoever reads them (here, or a Ray task): the groups
+    to read and, for an evaluation of stored traces, that run, whose results a trace stored in
+    another group must carry to be one of its traces (MLflow's rule)."""
+
+    groups: list[str]
+    assessed_by: str | None = None
+
+    def admits(self, trace: Trace) -> bool:
+        run_id = self.assessed_by
+        return (
+            run_id is None
+            or trace.info.run_id == run_id
+            or any(a.run_id == run_id for a in trace.info.assessments)
+        )
+
+
+def stored_selection(run_id: str | None = None) -> StoredSelection:
+    """Where `search_traces(run_id=run_id)` finds its traces, or, without a run,
+    `search_traces()` (the current experiment's); ValueError for an unknown run."""
+    exporter.flush()
+    store = tracking.get_store()
+    return _selection(
+        store,
+        run_id=run_id,
+        scope=[tracking.current_experiment_id()] if run_id is None else None,
+        missing_run=f"no run {run_id!r} in the store at {store.root}",
+    )
+
+
 def read_traces(
     store: TraceStore,
     test: Callable[[Trace], bool],
@@ -209,31 +241,40 @@ def read_traces(
     missing_run: str,
 ) -> list[Trace]:
     """The stored traces passing `test`: a run's, or every one of the experiments in `scope`
-    (None: every experiment). A run's experiment must be in `scope` when one is given.
+    (None: every experiment). A run's experiment must be in `scope` when one is given."""
+    chosen = _selection(store, run_id=run_id, scope=scope, missing_run=missing_run)
+    return [
+        t
+        for group in chosen.groups
+        for t in store.load_traces(group)
+        if test(t) and chosen.admits(t)
+    ]
 
-    An evaluation of stored traces records none of its own; as in MLflow, its traces are then
-    the ones it assessed, wherever they are stored.
-    """
+
+def _selection(
+    store: TraceStore, *, run_id: str | None, scope: list[str] | None, missing_run: str
+) -> StoredSelection:
+    """An evaluation of stored traces records none of its own; as in MLflow, its traces are
+    then the ones it assessed, wherever they are stored."""
     if run_id is None:
-        groups = store.groups() if scope is None else _groups_of(store, scope)
-    else:
-        run = store.get_run(run_id)
-        if run is None:
-            raise ValueError(missing_run)
-        run_experiment = str(run["experiment_id"])
-        if scope is not None and run_experiment not in scope:
-            raise ValueError(
-                f"Run {run_id} belongs to experiment {run_experiment}, which is not in the "
-                f"list of locations provided: {scope}. Please include experiment "
-                f"{run_experiment} in the `locations` parameter to search for traces from "
-                "this run."
-            )
-        groups = store.groups(run_id=run_id)
-        scored = run.get("source_groups")
-        if isinstance(scored, list) and scored:
-            groups += [str(g) for g in scored if g not in groups]
-            test = _and(test, _in_run(run_id))
-    return [t for group in groups for t in store.load_traces(group) if test(t)]
+        return StoredSelection(store.groups() if scope is None else _groups_of(store, scope))
+    run = store.get_run(run_id)
+    if run is None:
+        raise ValueError(missing_run)
+    run_experiment = str(run["experiment_id"])
+    if scope is not None and run_experiment not in scope:
+        raise ValueError(
+            f"Run {run_id} belongs to experiment {run_experiment}, which is not in the "
+            f"list of locations provided: {scope}. Please include experiment "
+            f"{run_experiment} in the `locations` parameter to search for traces from "
+            "this run."
+        )
+    groups = store.groups(run_id=run_id)
+    scored = run.get("source_groups")
+    if isinstance(scored, list) and scored:
+        groups += [str(g) for g in scored if g not in groups]
+        return StoredSelection(groups, run_id)
+    return StoredSelection(groups)
 
 
 def _groups_of(store: TraceStore, experiment_ids: list[str]) -> list[str]:
@@ -241,21 +282,6 @@ def _groups_of(store: TraceStore, experiment_ids: list[str]) -> list[str]:
     for experiment_id in experiment_ids:
         groups.extend(g for g in store.groups(experiment_id=experiment_id) if g not in groups)
     return groups
-
-
-def _in_run(run_id: str) -> Callable[[Trace], bool]:
-    def test(trace: Trace) -> bool:
-        return trace.info.run_id == run_id or any(
-            a.run_id == run_id for a in trace.info.assessments
-        )
-
-    return test
-
-
-def _and(
-    first: Callable[[Trace], bool], second: Callable[[Trace], bool]
-) -> Callable[[Trace], bool]:
-    return lambda trace: first(trace) and second(trace)
 
 
 def merge_locations(

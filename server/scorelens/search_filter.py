@@ -853,14 +853,25 @@ def _numeric_id(value: str) -> tuple[int, Any]:
 
 def sort_traces(traces: list[Trace], keys: list[OrderKey]) -> list[Trace]:
     """Traces ordered by `keys`; a trace lacking a key's value goes after those having it."""
-    ordered = list(traces)
+    values = [key_values(t, keys) for t in traces]
+    return [traces[i] for i in order_of(values, keys)]
+
+
+def key_values(trace: Trace, keys: list[OrderKey]) -> tuple[Any, ...]:
+    """What the trace is ordered by: its value of each key."""
+    return tuple(key.value(trace) for key in keys)
+
+
+def order_of(values: list[tuple[Any, ...]], keys: list[OrderKey]) -> list[int]:
+    """Positions of traces whose `key_values` are `values`, in the order `sort_traces` puts
+    them: for traces read elsewhere, by what was read of them there."""
+    ordered = list(range(len(values)))
     # Stable sorts from the least significant key up give the combined order.
-    for key in reversed(keys):
-        values = [key.value(t) for t in ordered]
-        present = [(v, t) for v, t in zip(values, ordered, strict=True) if v is not None]
-        missing = [t for v, t in zip(values, ordered, strict=True) if v is None]
-        present.sort(key=lambda pair: pair[0], reverse=not key.ascending)
-        ordered = [t for _, t in present] + missing
+    for number in reversed(range(len(keys))):
+        present = [i for i in ordered if values[i][number] is not None]
+        missing = [i for i in ordered if values[i][number] is None]
+        present.sort(key=lambda i: values[i][number], reverse=not keys[number].ascending)
+        ordered = present + missing
     return ordered
 
 

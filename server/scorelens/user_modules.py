@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import linecache
 import os
 import sys
 from collections.abc import Callable
@@ -33,6 +34,28 @@ def exec_file(path: str, module_name: str, keep: bool = True) -> ModuleType:
     finally:
         if not keep:
             sys.modules.pop(module_name, None)
+    return module
+
+
+def exec_source(source: str, path: str, module_name: str, package: str | None = None) -> ModuleType:
+    """Execute `source`, the text of file `path`, as module `module_name`; errors propagate.
+
+    For a process that has the text but maybe not the file (a Ray worker on another machine):
+    the module's `__file__` is `path`, its folder is importable when it exists here, and
+    tracebacks show the lines of `source` either way. With `package`, relative imports resolve
+    in it, as they did where the file was imported.
+    """
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(folder) and folder not in sys.path:
+        sys.path.insert(0, folder)
+    module = ModuleType(module_name)
+    module.__file__ = path
+    if package:
+        module.__package__ = package
+    # No modification time: linecache keeps these lines even if a file at `path` differs.
+    linecache.cache[path] = (len(source), None, source.splitlines(keepends=True), path)
+    sys.modules[module_name] = module
+    exec(compile(source, path, "exec"), module.__dict__)
     return module
 
 
@@ -116,7 +139,7 @@ def load_app(reference: str) -> Callable[..., Any]:
         try:
             module = importlib.import_module(module_part)
         except Exception as exc:
-            raise UserCodeError(f"cannot import {module_part}: {_describe(exc)}") from None
+            raise UserCodeError(f"cannot import {module_part}: {describe_error(exc)}") from None
     function = getattr(module, attribute, None)
     if function is None:
         raise UserCodeError(f"{module_part} has no attribute {attribute!r}")
@@ -134,7 +157,7 @@ def import_file(path: str) -> ModuleType:
     try:
         return exec_file(path, name)
     except Exception as exc:
-        raise UserCodeError(f"cannot import {path}: {_describe(exc)}") from None
+        raise UserCodeError(f"cannot import {path}: {describe_error(exc)}") from None
 
 
 def load_scorers(path: str) -> list[Scorer]:
@@ -144,7 +167,8 @@ def load_scorers(path: str) -> list[Scorer]:
     return found
 
 
-def _describe(exc: BaseException) -> str:
+def describe_error(exc: BaseException) -> str:
+    """One line for why user code could not be imported."""
     if isinstance(exc, SyntaxError):
         return f"SyntaxError at line {exc.lineno}: {exc.msg}"
     return f"{type(exc).__name__}: {exc}"

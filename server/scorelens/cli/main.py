@@ -28,10 +28,11 @@ from scorelens.cli.tables import format_value, render
 from scorelens.datasets import DatasetError, load_dataset
 from scorelens.genai.agreement import AGREEMENT_METRICS
 from scorelens.genai.eval_data import EvalDataError
-from scorelens.genai.evaluation import generate_traces, run_evaluation
+from scorelens.genai.evaluation import generate_traces, rescore_on_ray, run_evaluation
 from scorelens.genai.scorer_runs import Verdict
 from scorelens.genai.verdicts import pass_count, pass_fail
 from scorelens.judging import JudgeCache, PriceTable
+from scorelens.search import stored_selection
 from scorelens.store import StoreError, TraceStore
 from scorelens.text_preview import preview
 from scorelens.user_modules import UserCodeError, load_app, load_scorers
@@ -71,6 +72,17 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_false",
         default=None,
         help="send every model call a scorer makes, even one answered before",
+    )
+    score.add_argument(
+        "--engine",
+        choices=["local", "ray"],
+        default="local",
+        help='where the scorers run: this process, or Ray tasks (pip install "scorelens[ray]")',
+    )
+    score.add_argument(
+        "--ray-address",
+        help="with --engine ray, the Ray cluster to use, host:port or ray://host:port "
+        "(default: $RAY_ADDRESS, else a local Ray)",
     )
     score.set_defaults(handler=cmd_score)
 
@@ -188,26 +200,40 @@ def _resolve_run(run_id: str | None) -> str:
 def cmd_score(args: argparse.Namespace) -> None:
     if args.workers is not None and args.workers < 1:
         raise CliError(f"--workers must be 1 or more, got {args.workers}")
+    if args.ray_address is not None and args.engine != "ray":
+        raise CliError("--ray-address needs --engine ray")
     # Read before scoring: a broken price file should not cost a whole run first.
     prices = PriceTable()
     scorers = load_scorers(args.scorers)
-    if args.all:
-        traces = scorelens.search_traces()
-        where = "all traces"
+    run_id = None if args.all else _resolve_run(args.run)
+    where = "all traces" if run_id is None else f"run {run_id}"
+    if args.engine == "ray":
+        # The Ray tasks read the traces; this process reads none of them.
+        selection = stored_selection(run_id)
+        store = tracking.get_store()
+        if not any(store.segment_names(group) for group in selection.groups):
+            raise CliError(f"{where} has no traces to score")
+        started = time.monotonic()
+        evaluation = rescore_on_ray(
+            selection,
+            scorers,
+            on_progress=ProgressBar("score"),
+            max_workers=args.workers,
+            judge_cache=args.judge_cache,
+            ray_address=args.ray_address,
+        )
     else:
-        run_id = _resolve_run(args.run)
         traces = scorelens.search_traces(run_id=run_id)
-        where = f"run {run_id}"
-    if traces.empty:
-        raise CliError(f"{where} has no traces to score")
-    started = time.monotonic()
-    evaluation = run_evaluation(
-        traces,
-        scorers,
-        on_progress=ProgressBar("score"),
-        max_workers=args.workers,
-        judge_cache=args.judge_cache,
-    )
+        if traces.empty:
+            raise CliError(f"{where} has no traces to score")
+        started = time.monotonic()
+        evaluation = run_evaluation(
+            traces,
+            scorers,
+            on_progress=ProgressBar("score"),
+            max_workers=args.workers,
+            judge_cache=args.judge_cache,
+        )
     elapsed = time.monotonic() - started
     result = evaluation.result
     names = evaluation.feedback_names()

@@ -10,6 +10,7 @@ import pandas as pd
 
 from scorelens.entities import Span, Trace
 from scorelens.entities.trace import expectations_of
+from scorelens.store import group_of
 from scorelens.tracing.context import UNSERIALIZABLE_ATTRIBUTE
 from scorelens.tracing.serialize import to_jsonable
 
@@ -21,6 +22,27 @@ class EvalRow:
     expectations: dict[str, Any] = field(default_factory=dict)
     trace: Trace | None = None
     has_outputs: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredTrace:
+    """What an evaluation records of a trace it scored, besides the verdicts: where they are
+    stored (the trace's group, on its root span) and the run that recorded the trace."""
+
+    trace_id: str
+    group: str
+    run_id: str | None
+    root_span_id: str | None
+
+    @classmethod
+    def of(cls, trace: Trace) -> ScoredTrace:
+        root = trace.root_span
+        return cls(
+            trace.trace_id,
+            group_of(trace),
+            trace.info.run_id,
+            None if root is None else root.span_id,
+        )
 
 
 class EvalDataError(ValueError):

@@ -8,7 +8,6 @@ Generate Traces). MLflow's public `evaluate` always takes scorers.
 from __future__ import annotations
 
 import functools
-import gc
 import signal
 import sys
 import threading
@@ -18,24 +17,33 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
 from types import FrameType
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, ParamSpec, Protocol, TypeVar, overload
 
 import pandas as pd
 
 from scorelens import tracking
 from scorelens.entities import Feedback, Span, SpanType, Trace, TraceInfo
 from scorelens.fluent import set_active_model
+from scorelens.genai import ray_engine
 from scorelens.genai.aggregations import DEFAULT_AGGREGATIONS, aggregate
 from scorelens.genai.agreement import Agreement, agreement, agreement_metrics
-from scorelens.genai.eval_data import EvalRow, flag_unserializable, stored_expectations, to_rows
-from scorelens.genai.labels import labels_of
+from scorelens.genai.eval_data import (
+    EvalRow,
+    ScoredTrace,
+    flag_unserializable,
+    stored_expectations,
+    to_rows,
+)
+from scorelens.genai.labels import Label, labels_of
 from scorelens.genai.result_frame import result_frame
-from scorelens.genai.scorer_pool import Row, score_rows
+from scorelens.genai.scorer_pool import Row, score_all
 from scorelens.genai.scorer_pool import max_workers as max_workers_of
 from scorelens.genai.scorer_runs import PreparedScorer, Verdict, scorer_traces_dropped
 from scorelens.genai.scorers import Scorer
+from scorelens.heap import collection_paused, gc_disabled
 from scorelens.judging import JudgeCache, JudgeCall, judge_cache_enabled
-from scorelens.store import TraceStore, group_of
+from scorelens.search import StoredSelection
+from scorelens.store import TraceStore
 from scorelens.tracing.constant import AssessmentMetadataKey, TraceMetadataKey, TraceTagKey
 from scorelens.tracing.context import TraceDestination, active_model_id, trace_destination
 from scorelens.tracing.decorator import TRACED_MARKER, trace
@@ -77,7 +85,7 @@ class EvaluationResult:
     def result_df(self) -> pd.DataFrame:
         if self._result_df is None:
             assert self._build is not None
-            with _collection_paused():
+            with collection_paused():
                 self._result_df = self._build()
             self._build = None
         return self._result_df
@@ -121,7 +129,7 @@ class Evaluation:
     """What `run_evaluation` did, for ScoreLens's own callers: the result and every verdict."""
 
     result: EvaluationResult
-    rows: list[EvalRow]
+    rows: Sequence[EvalRow]
     verdicts: list[list[Verdict]]  # per row, in scorer order
     # Per scorer name, the model calls its rows made (see scorelens.judging), in row order.
     judge_calls: dict[str, list[JudgeCall]] = field(default_factory=dict)
@@ -199,6 +207,8 @@ def evaluate(
     model_id: str | None = None,
     *,
     max_workers: int | None = None,
+    engine: str = "local",
+    ray_address: str | None = None,
 ) -> EvaluationResult:
     """Score `data` with `scorers`; with `predict_fn`, first call it once per row, tracing it.
 
@@ -218,9 +228,21 @@ def evaluate(
     When the scored traces carry human labels for a scorer (HUMAN feedback of its name, see
     scorelens.genai.labels), `metrics` gains `<name>/agreement` and, for pass/fail labels,
     `<name>/fail_precision` and `<name>/fail_recall` where defined.
+
+    `engine="ray"` re-scores on Ray (`pip install "scorelens[ray]"`; see
+    scorelens.genai.ray_engine): Ray tasks read the rows' traces from the store and score them,
+    with the same results as here. Every row's trace must be in the store (rows of inputs and
+    outputs are stored first, as here), scorers must be defined in a .py file, and there is no
+    `predict_fn`. It connects to `ray_address` (else RAY_ADDRESS), else starts a local Ray.
     """
     return run_evaluation(
-        data, validate_scorers(scorers), predict_fn, model_id, max_workers=max_workers
+        data,
+        validate_scorers(scorers),
+        predict_fn,
+        model_id,
+        max_workers=max_workers,
+        engine=engine,
+        ray_address=ray_address,
     ).result
 
 
@@ -234,12 +256,15 @@ def run_evaluation(
     on_progress: ProgressCallback | None = None,
     max_workers: int | None = None,
     judge_cache: bool | None = None,
+    engine: str = "local",
+    ray_address: str | None = None,
 ) -> Evaluation:
     """`evaluate` for ScoreLens's own callers: progress reports, every verdict and model call
     back, and the judge-call cache turned on or off (None: on when re-scoring, unless
     SCORELENS_JUDGE_CACHE=off)."""
     workers = max_workers_of(max_workers)
-    with _collection_paused():
+    scoring = _engine(engine, ray_address, predict_fn, scorers)
+    with collection_paused():
         return _run_evaluation(
             data,
             scorers,
@@ -248,7 +273,44 @@ def run_evaluation(
             on_progress or _no_progress,
             workers,
             predict_fn is None and judge_cache_enabled(judge_cache),
+            scoring,
         )
+
+
+class _Engine(Protocol):
+    """Scores the rows: per row, every scorer's verdicts in scorer order; per scorer, each
+    row's model calls."""
+
+    def __call__(
+        self,
+        rows: list[EvalRow],
+        scorers: Sequence[PreparedScorer],
+        progress: Callable[[int], None],
+        workers: int,
+        cache: JudgeCache | None,
+        store: TraceStore,
+    ) -> tuple[list[list[Verdict]], list[list[list[JudgeCall]]]]: ...
+
+
+def _engine(
+    engine: str,
+    ray_address: str | None,
+    predict_fn: Callable[..., Any] | None,
+    scorers: Sequence[Scorer],
+) -> _Engine:
+    if engine == "local":
+        if ray_address is not None:
+            raise ValueError("ray_address is for engine='ray'")
+        return _score
+    if engine != "ray":
+        raise ValueError(f"engine must be 'local' or 'ray', not {engine!r}")
+    if predict_fn is not None:
+        raise ValueError(
+            "engine='ray' re-scores stored traces and cannot run predict_fn; record the traces "
+            "first (generate_traces, or evaluate with predict_fn on the local engine), then "
+            "re-score them on Ray"
+        )
+    return ray_engine.RayScoring(scorers, ray_address)
 
 
 def _run_evaluation(
@@ -259,6 +321,7 @@ def _run_evaluation(
     progress: ProgressCallback,
     workers: int,
     cached: bool,
+    scoring: _Engine,
 ) -> Evaluation:
     rows = to_rows(data)
     prepared = [PreparedScorer(s) for s in scorers]
@@ -276,34 +339,128 @@ def _run_evaluation(
         else:
             _attach_missing_traces(rows, store, experiment_id, run_id)
         offset = len(rows) if predict_fn is not None else 0
-        verdicts, judge_calls, judge_spans = _score(
+        verdicts, calls = scoring(
             rows,
             prepared,
             lambda done: progress(offset + done, total_steps),
             workers,
             JudgeCache(store.root) if cached else None,
+            store,
         )
-        _save_feedback(store, rows, verdicts, run_id)
-        metrics = _metrics(scorers, verdicts)
-        agreements = _agreements(scorers, rows, verdicts)
-        for feedback_name, found in agreements.items():
-            metrics.update(agreement_metrics(feedback_name, found))
-        sources = sorted(
-            {r.trace.info.run_id for r in rows if r.trace and r.trace.info.run_id} - {run_id}
-        )
-        store.update_run(
-            run_id,
-            status="FINISHED",
-            end_time=time.time_ns() // 1_000_000,
-            metrics=metrics,
-            source_run_ids=sources,
-            # Where the re-scored traces are stored, so search_traces(run_id=<this run>) finds
-            # them as MLflow does, traces recorded outside any run included.
-            source_groups=sorted({group_of(r.trace) for r in rows if r.trace} - {run_id}),
-        )
-    _print_failures(scorers, verdicts, rows)
+        scored = [None if r.trace is None else ScoredTrace.of(r.trace) for r in rows]
+        labels = labels_of({r.trace.trace_id: r.trace.info.assessments for r in rows if r.trace})
+        metrics, agreements = _record(store, run_id, scorers, scored, labels, verdicts)
+    _print_failures(scorers, verdicts, scored)
     result = EvaluationResult._deferred(run_id, metrics, lambda: result_frame(rows, verdicts))
-    return Evaluation(result, rows, verdicts, judge_calls, agreements, judge_spans)
+    judge_calls = _judge_calls_by_name(prepared, calls)
+    trace_ids = [None if r.trace is None else r.trace.trace_id for r in rows]
+    spans = _judge_spans_by_name(prepared, calls, trace_ids)
+    return Evaluation(result, rows, verdicts, judge_calls, agreements, spans)
+
+
+@_sigterm_ends_the_run
+def rescore_on_ray(
+    selection: StoredSelection,
+    scorers: list[Scorer],
+    *,
+    on_progress: ProgressCallback | None = None,
+    max_workers: int | None = None,
+    judge_cache: bool | None = None,
+    ray_address: str | None = None,
+) -> Evaluation:
+    """Re-score on Ray the stored traces of `selection` (see `search.stored_selection`) without
+    reading them here: only the tasks do, where they score them. The same run, results and
+    row order as `run_evaluation(search_traces(...), scorers, engine="ray")`, without the
+    time this process would spend loading every trace. `rows` (and `result_df`) are read from
+    the store when first asked for, holding this run's results among their assessments.
+    """
+    workers = max_workers_of(max_workers)
+    scoring = ray_engine.RayScoring(scorers, ray_address)
+    prepared = [PreparedScorer(s) for s in scorers]
+    params: dict[str, Any] = {
+        "predict_fn": None,
+        "scorers": [s.name for s in scorers],
+        "rows": None,
+        "model_id": None,
+    }
+    with collection_paused(), _evaluation_run("evaluation", params, None) as (store, _, run_id):
+        cache = JudgeCache(store.root) if judge_cache_enabled(judge_cache) else None
+        scores = scoring.score_stored(
+            selection, prepared, on_progress or _no_progress, workers, cache, store
+        )
+        params["rows"] = len(scores.traces)
+        metrics, agreements = _record(
+            store, run_id, scorers, scores.traces, scores.labels, scores.verdicts, params=params
+        )
+    _print_failures(scorers, scores.verdicts, scores.traces)
+    rows = _RowsFromStore(store, selection.groups, [t.trace_id for t in scores.traces])
+    verdicts = scores.verdicts
+    result = EvaluationResult._deferred(run_id, metrics, lambda: result_frame(list(rows), verdicts))
+    judge_calls = _judge_calls_by_name(prepared, scores.judge_calls)
+    trace_ids = [t.trace_id for t in scores.traces]
+    spans = _judge_spans_by_name(prepared, scores.judge_calls, trace_ids)
+    return Evaluation(result, rows, verdicts, judge_calls, agreements, spans)
+
+
+class _RowsFromStore(Sequence[EvalRow]):
+    """An evaluation's rows, read from the store when first asked for."""
+
+    def __init__(self, store: TraceStore, groups: list[str], trace_ids: list[str]) -> None:
+        self._store, self._groups, self._trace_ids = store, groups, trace_ids
+        self._rows: list[EvalRow] | None = None
+
+    def _read(self) -> list[EvalRow]:
+        if self._rows is None:
+            wanted = set(self._trace_ids)
+            by_id = {
+                t.trace_id: t
+                for group in self._groups
+                for t in self._store.load_traces(group)
+                if t.trace_id in wanted
+            }
+            self._rows = to_rows([by_id[trace_id] for trace_id in self._trace_ids])
+        return self._rows
+
+    def __len__(self) -> int:
+        return len(self._trace_ids)
+
+    @overload
+    def __getitem__(self, index: int) -> EvalRow: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[EvalRow]: ...
+    def __getitem__(self, index: int | slice) -> EvalRow | Sequence[EvalRow]:
+        return self._read()[index]
+
+
+def _record(
+    store: TraceStore,
+    run_id: str,
+    scorers: Sequence[Scorer],
+    scored: Sequence[ScoredTrace | None],
+    labels: dict[str, dict[str, Label]],
+    verdicts: list[list[Verdict]],
+    **run_fields: Any,
+) -> tuple[dict[str, float], dict[str, Agreement]]:
+    """Store the Feedback, work out the metrics (agreement with `labels` included) and mark
+    the run FINISHED with them; returns the metrics and the agreements."""
+    _save_feedback(store, scored, verdicts, run_id)
+    metrics = _metrics(scorers, verdicts)
+    agreements = _agreements(scorers, scored, labels, verdicts)
+    for feedback_name, found in agreements.items():
+        metrics.update(agreement_metrics(feedback_name, found))
+    present = [s for s in scored if s is not None]
+    store.update_run(
+        run_id,
+        status="FINISHED",
+        end_time=time.time_ns() // 1_000_000,
+        metrics=metrics,
+        source_run_ids=sorted({s.run_id for s in present if s.run_id} - {run_id}),
+        # Where the re-scored traces are stored, so search_traces(run_id=<this run>) finds
+        # them as MLflow does, traces recorded outside any run included.
+        source_groups=sorted({s.group for s in present} - {run_id}),
+        **run_fields,
+    )
+    return metrics, agreements
 
 
 @_sigterm_ends_the_run
@@ -336,25 +493,6 @@ def generate_traces(
 
 def _no_progress(done: int, total: int) -> None:
     return None
-
-
-@contextmanager
-def _collection_paused() -> Iterator[None]:
-    """Cyclic garbage collection skips the objects that exist when this starts.
-
-    Re-scoring allocates a few objects per trace, and with thousands of traces loaded each
-    full collection would walk them all, again and again: that cost more than the scoring did.
-    Frozen (gc.freeze), they are left alone while what scorers make is still collected. Only
-    when nothing else froze objects, as unfreezing thaws those too.
-    """
-    if gc.get_freeze_count():
-        yield
-        return
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
 
 
 @contextmanager
@@ -484,12 +622,9 @@ def _score(
     progress: Callable[[int], None],
     workers: int,
     cache: JudgeCache | None,
-) -> tuple[list[list[Verdict]], dict[str, list[JudgeCall]], dict[str, dict[str, list[SpanData]]]]:
-    """Per row, the flat list of verdicts from every scorer, in scorer order; and per scorer,
-    the model calls its rows made, in row order and as spans by trace."""
-    out: list[list[Verdict]] = [[] for _ in rows]
-    judge_calls: dict[str, list[JudgeCall]] = {}
-    judge_spans: dict[str, dict[str, list[SpanData]]] = {}
+    store: TraceStore,
+) -> tuple[list[list[Verdict]], list[list[list[JudgeCall]]]]:
+    """The local engine: in this process, with the traces the rows hold (not `store`'s)."""
     pool_rows = [Row(r.inputs, r.outputs, r.expectations, r.trace) for r in rows]
     finished = 0
 
@@ -501,45 +636,67 @@ def _score(
             progress(finished // len(scorers))
 
     with scorer_traces_dropped():
-        for item in scorers:
-            results = score_rows(
-                item, pool_rows, workers=workers, judge_cache=cache, on_done=one_more
-            )
-            calls = judge_calls.setdefault(item.name, [])
-            spans = judge_spans.setdefault(item.name, {})
-            for row, row_verdicts, result in zip(rows, out, results, strict=True):
-                assert result is not None  # nothing stops an evaluation part way
-                row_verdicts.extend(result.verdicts)
-                calls.extend(result.judge_calls)
-                if result.judge_calls and row.trace is not None:
-                    trace_id = row.trace.trace_id
-                    spans[trace_id] = [c.to_span(trace_id) for c in result.judge_calls]
-    return out, judge_calls, judge_spans
+        return score_all(scorers, pool_rows, workers=workers, judge_cache=cache, on_done=one_more)
+
+
+def _judge_calls_by_name(
+    scorers: Sequence[PreparedScorer], calls: Sequence[Sequence[Sequence[JudgeCall]]]
+) -> dict[str, list[JudgeCall]]:
+    """Per scorer name, the model calls of its rows in row order (`calls`: per scorer, per row)."""
+    by_name: dict[str, list[JudgeCall]] = {}
+    for item, per_row in zip(scorers, calls, strict=True):
+        by_name.setdefault(item.name, []).extend(call for row in per_row for call in row)
+    return by_name
+
+
+def _judge_spans_by_name(
+    scorers: Sequence[PreparedScorer],
+    calls: Sequence[Sequence[Sequence[JudgeCall]]],
+    trace_ids: Sequence[str | None],
+) -> dict[str, dict[str, list[SpanData]]]:
+    """Per scorer name and trace id, its model calls there as spans of its result."""
+    by_name: dict[str, dict[str, list[SpanData]]] = {}
+    for item, per_row in zip(scorers, calls, strict=True):
+        spans = by_name.setdefault(item.name, {})
+        for trace_id, row in zip(trace_ids, per_row, strict=True):
+            if row and trace_id is not None:
+                spans[trace_id] = [call.to_span(trace_id) for call in row]
+    return by_name
 
 
 def _save_feedback(
-    store: TraceStore, rows: list[EvalRow], verdicts: list[list[Verdict]], run_id: str
+    store: TraceStore,
+    scored: Sequence[ScoredTrace | None],
+    verdicts: list[list[Verdict]],
+    run_id: str,
 ) -> None:
     """Each Feedback goes on its trace's root span, marked with the run that made it (MLflow's)."""
+    # An object per result and per stored record, none in a cycle: each collection they would
+    # trigger would walk every result, and the store's whole file read back, again.
+    with gc_disabled():
+        by_group = _feedback_by_group(scored, verdicts, run_id)
+        for group, items_by_trace in by_group.items():
+            store.save_assessments(group, items_by_trace)
+
+
+def _feedback_by_group(
+    scored: Sequence[ScoredTrace | None], verdicts: list[list[Verdict]], run_id: str
+) -> dict[str, dict[str, list[Feedback]]]:
     by_group: dict[str, dict[str, list[Feedback]]] = {}
-    for row, items in zip(rows, verdicts, strict=True):
-        if row.trace is None or not items:
+    for target, items in zip(scored, verdicts, strict=True):
+        if target is None or not items:
             continue
-        root = row.trace.root_span
         for verdict in items:
             feedback = verdict.feedback
-            feedback.trace_id = row.trace.trace_id
-            if root is not None:
-                feedback.span_id = root.span_id
+            feedback.trace_id = target.trace_id
+            if target.root_span_id is not None:
+                feedback.span_id = target.root_span_id
             feedback.metadata = {
                 **(feedback.metadata or {}),
                 AssessmentMetadataKey.SOURCE_RUN_ID: run_id,
             }
-        by_group.setdefault(group_of(row.trace), {})[row.trace.trace_id] = [
-            v.feedback for v in items
-        ]
-    for group, items_by_trace in by_group.items():
-        store.save_assessments(group, items_by_trace)
+        by_group.setdefault(target.group, {})[target.trace_id] = [v.feedback for v in items]
+    return by_group
 
 
 def _metrics(scorers: Sequence[Scorer], verdicts: list[list[Verdict]]) -> dict[str, float]:
@@ -564,16 +721,16 @@ def _metrics(scorers: Sequence[Scorer], verdicts: list[list[Verdict]]) -> dict[s
 
 
 def _agreements(
-    scorers: Sequence[Scorer], rows: list[EvalRow], verdicts: list[list[Verdict]]
+    scorers: Sequence[Scorer],
+    scored: Sequence[ScoredTrace | None],
+    labels: dict[str, dict[str, Label]],
+    verdicts: list[list[Verdict]],
 ) -> dict[str, Agreement]:
-    """Per scorer (and Feedback) name, agreement with the HUMAN labels of that name that the
+    """Per scorer (and Feedback) name, agreement with the HUMAN `labels` of that name that the
     scored traces carry (as given: a search_traces frame holds the store's at its search).
 
     Every scored trace is a result: where the name has no Feedback, the scorer abstained.
     """
-    labels = labels_of(
-        {r.trace.trace_id: r.trace.info.assessments for r in rows if r.trace is not None}
-    )
     if not labels:
         return {}
     names = dict.fromkeys(
@@ -585,10 +742,10 @@ def _agreements(
         if not named:
             continue
         results: dict[str, tuple[Any, str | None]] = {}
-        for row, items in zip(rows, verdicts, strict=True):
-            if row.trace is None:
+        for target, items in zip(scored, verdicts, strict=True):
+            if target is None:
                 continue
-            results[row.trace.trace_id] = (None, None)
+            results[target.trace_id] = (None, None)
             for verdict in items:
                 feedback = verdict.feedback
                 if feedback.name == name:
@@ -598,7 +755,7 @@ def _agreements(
                         if error is None
                         else verdict.error_text or error.error_message or error.error_code
                     )
-                    results[row.trace.trace_id] = (feedback.value, message)
+                    results[target.trace_id] = (feedback.value, message)
         computed = agreement(results, named)
         if computed is not None:
             found[name] = computed
@@ -606,12 +763,14 @@ def _agreements(
 
 
 def _print_failures(
-    scorers: Sequence[Scorer], verdicts: list[list[Verdict]], rows: list[EvalRow]
+    scorers: Sequence[Scorer],
+    verdicts: list[list[Verdict]],
+    scored: Sequence[ScoredTrace | None],
 ) -> None:
     """One line on stderr per failing Feedback name, with the first failure and its trace."""
     failures: dict[str, list[tuple[str, str]]] = {}
-    for row, items in zip(rows, verdicts, strict=True):
-        trace_id = row.trace.trace_id if row.trace else "?"
+    for target, items in zip(scored, verdicts, strict=True):
+        trace_id = target.trace_id if target else "?"
         for verdict in items:
             if verdict.error_text is not None:
                 failures.setdefault(verdict.feedback.name, []).append(
@@ -625,7 +784,7 @@ def _print_failures(
         trace_id, message = failed[0]
         message = message.removeprefix(f"scorer '{name}' ")
         print(
-            f"scorelens: scorer '{name}' failed on {len(failed)} of {len(rows)} traces: "
+            f"scorelens: scorer '{name}' failed on {len(failed)} of {len(scored)} traces: "
             f"{message} (first: {trace_id})",
             file=sys.stderr,
         )

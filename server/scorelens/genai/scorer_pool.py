@@ -136,6 +136,31 @@ def score_rows(
     return results
 
 
+def score_all(
+    scorers: Sequence[PreparedScorer],
+    rows: Sequence[Row],
+    *,
+    workers: int,
+    judge_cache: JudgeCache | None = None,
+    on_done: OnDone | None = None,
+) -> tuple[list[list[Verdict]], list[list[list[JudgeCall]]]]:
+    """Every scorer over every row, one scorer after another: per row, the verdicts of every
+    scorer in scorer order; per scorer, each row's model calls."""
+    verdicts: list[list[Verdict]] = [[] for _ in rows]
+    calls: list[list[list[JudgeCall]]] = []
+    for scorer in scorers:
+        results = score_rows(
+            scorer, rows, workers=workers, judge_cache=judge_cache, on_done=on_done
+        )
+        per_row: list[list[JudgeCall]] = []
+        for row_verdicts, result in zip(verdicts, results, strict=True):
+            assert result is not None  # nothing stops it part way
+            row_verdicts.extend(result.verdicts)
+            per_row.append(result.judge_calls)
+        calls.append(per_row)
+    return verdicts, calls
+
+
 async def _score_async(
     scorer: PreparedScorer,
     rows: Sequence[Row],

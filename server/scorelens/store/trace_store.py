@@ -26,7 +26,7 @@ import os
 import re
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -67,6 +67,9 @@ _INDEX_FIELDS: dict[str, dict[str, type]] = {
 
 # The `"trace_id": "<id>"` key of a trace document (its info's and each span's).
 _TRACE_ID_KEY = re.compile(rb'"trace_id":\s*"([^"\\]+)"')
+# The start of a document of an assessments file, as TinyDB writes it: its id, then the object,
+# whose first key the store always writes first.
+_ASSESSMENTS_DOC = re.compile(r'"\d+":\s*(\{"trace_id":\s*"([^"\\]+)")')
 
 
 def group_of(trace: Trace) -> str:
@@ -355,16 +358,29 @@ class TraceStore:
             raise StoreError(_not_a_folder(self.traces_dir)) from None
         return sorted(present if wanted is None else present & wanted)
 
-    def load_traces(self, group: str, with_assessments: bool = True) -> list[Trace]:
-        """The group's traces, each with its assessments in `trace.info.assessments`."""
-        folder = self._group_dir(group)
+    def segment_names(self, group: str) -> list[str]:
+        """The group's segment files, oldest first (their names start with the time written)."""
         try:
-            segments = sorted(n for n in os.listdir(folder) if n.endswith(".json"))
+            return sorted(n for n in os.listdir(self._group_dir(group)) if n.endswith(".json"))
         except FileNotFoundError:
             return []
+
+    def segment_size(self, group: str, segment: str) -> int:
+        """The segment file's size in bytes: about what reading it costs."""
+        return os.path.getsize(os.path.join(self._group_dir(group), segment))
+
+    def load_traces(
+        self,
+        group: str,
+        with_assessments: bool = True,
+        segments: Sequence[str] | None = None,
+    ) -> list[Trace]:
+        """The group's traces (or those of only these `segments`), each with its assessments in
+        `trace.info.assessments`."""
+        folder = self._group_dir(group)
         traces: list[Trace] = []
         with _collector_paused():
-            for segment in segments:
+            for segment in self.segment_names(group) if segments is None else segments:
                 path = os.path.join(folder, segment)
                 docs = read_table(path, "traces")
                 try:
@@ -374,7 +390,8 @@ class TraceStore:
                         path, f"not a trace document: {_describe(exc)}"
                     ) from None
             if with_assessments and traces:
-                attach_assessments(traces, self.load_assessments(group))
+                wanted = None if segments is None else {t.trace_id for t in traces}
+                attach_assessments(traces, self.load_assessments(group, wanted))
         return traces
 
     def trace_times(self, group: str) -> dict[str, int]:
@@ -430,9 +447,16 @@ class TraceStore:
         One pass over the segment files, however many ids are asked for: `group_of_trace`
         per id would read every file once per id.
         """
+        return {t: group for t, (group, _) in self.locate_segments(trace_ids).items()}
+
+    def locate_segments(
+        self, trace_ids: Iterable[str], groups: Iterable[str] | None = None
+    ) -> dict[str, tuple[str, str]]:
+        """The (group, segment) holding each of these traces, searching only `groups` when
+        given; absent traces are left out. Files are searched as bytes, never parsed."""
         wanted = set(trace_ids)
-        found: dict[str, str] = {}
-        for group in self.groups():
+        found: dict[str, tuple[str, str]] = {}
+        for group in self.groups() if groups is None else groups:
             if len(found) == len(wanted):
                 break
             folder = self._group_dir(group)
@@ -450,7 +474,7 @@ class TraceStore:
                 for match in _TRACE_ID_KEY.finditer(data):
                     trace_id = match.group(1).decode("ascii", "replace")
                     if trace_id in wanted:
-                        found.setdefault(trace_id, group)
+                        found.setdefault(trace_id, (group, name))
         return found
 
     def _find_segment(self, trace_id: str) -> tuple[str, str] | None:
@@ -489,12 +513,17 @@ class TraceStore:
             return None
         return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
 
-    def load_assessments(self, group: str) -> dict[str, list[Assessment]]:
-        """Assessments (Feedback and Expectation) by trace id, oldest first."""
+    def load_assessments(
+        self, group: str, trace_ids: Collection[str] | None = None
+    ) -> dict[str, list[Assessment]]:
+        """Assessments (Feedback and Expectation) by trace id, oldest first; of only these
+        traces when `trace_ids` is given, which parses only their part of the file."""
         path = self._assessments_path(group)
         try:
             with _collector_paused():
-                docs = read_table(path, "assessments")
+                docs = None if trace_ids is None else _docs_of_traces(path, trace_ids)
+                if docs is None:
+                    docs = read_table(path, "assessments")
                 return {d["trace_id"]: _assessments_of(d) for d in docs}
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise StoreCorruptError(
@@ -720,6 +749,45 @@ def _describe(exc: BaseException) -> str:
     if isinstance(exc, KeyError):
         return f"no field {exc}"
     return f"{type(exc).__name__}: {exc}"
+
+
+def _docs_of_traces(path: str, trace_ids: Collection[str]) -> list[dict[str, Any]] | None:
+    """The assessments documents of these traces, decoding only theirs; None when the file is
+    not as the store writes it (then it must be read whole).
+
+    A task scoring one segment of a large group needs a few thousand of its traces' documents:
+    parsing the whole file for them cost more than scoring did.
+    """
+    try:
+        with open(path, "rb") as handle:
+            text = handle.read().decode("utf-8")
+    except FileNotFoundError:
+        return []
+    except (OSError, UnicodeDecodeError):
+        return None
+    if not text.startswith('{"assessments":{'):
+        return None
+    wanted = trace_ids if isinstance(trace_ids, (set, frozenset, dict)) else set(trace_ids)
+    if any('"' in t or "\\" in t for t in wanted):
+        return None  # written escaped: the pattern would not see it
+    decoder = json.JSONDecoder()
+    found: dict[str, dict[str, Any]] = {}
+    for match in _ASSESSMENTS_DOC.finditer(text):
+        trace_id = match.group(2)
+        if trace_id not in wanted:
+            continue
+        try:
+            doc, _ = decoder.raw_decode(text, match.start(1))
+        except ValueError:
+            return None
+        # A value inside a record may look like a document's start; a document has records.
+        if (
+            isinstance(doc, dict)
+            and doc.get("trace_id") == trace_id
+            and ("assessments" in doc or "feedback" in doc)
+        ):
+            found[trace_id] = doc
+    return list(found.values())
 
 
 def _has_segments(folder: str) -> bool:
