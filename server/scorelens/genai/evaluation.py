@@ -18,9 +18,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
 from types import FrameType
-from typing import Any, ParamSpec, TypeVar
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from scorelens import tracking
 from scorelens.entities import Feedback, Span, SpanType, Trace, TraceInfo
@@ -41,6 +39,9 @@ from scorelens.tracing.context import TraceDestination, active_model_id, trace_d
 from scorelens.tracing.decorator import TRACED_MARKER, trace
 from scorelens.tracing.serialize import to_jsonable
 from scorelens.tracing.span_data import SpanData
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 ProgressCallback = Callable[[int, int], None]
 
