@@ -64,11 +64,12 @@ class Editor:
         self.root = root
         self.client = LanguageClient("scorelens-bench", "1")
         self.changed: asyncio.Queue[Any] = asyncio.Queue()
-        self.ready: asyncio.Queue[Any] = asyncio.Queue()
+        self.ready: asyncio.Queue[Any] = asyncio.Queue()  # every scorelens/status
+        self.refreshed = asyncio.Event()  # set at each workspace/codeLens/refresh
         client = self.client
         client.feature("scorelens/scoresChanged")(lambda params: self.changed.put_nowait(params))
         client.feature("scorelens/status")(lambda params: self.ready.put_nowait(params))
-        client.feature(types.WORKSPACE_CODE_LENS_REFRESH)(lambda _params: None)
+        client.feature(types.WORKSPACE_CODE_LENS_REFRESH)(lambda _params: self.refreshed.set())
         client.feature(types.WORKSPACE_CONFIGURATION)(lambda params: [{} for _ in params.items])
         client.feature(types.WINDOW_WORK_DONE_PROGRESS_CREATE)(lambda _params: None)
         client.feature(types.PROGRESS)(lambda _params: None)
@@ -77,6 +78,12 @@ class Editor:
         self.uri = from_fs_path(str(root / "scorers.py")) or ""
 
     async def start(self) -> None:
+        await self.launch()
+        await asyncio.wait_for(self.ready.get(), 120)
+        self.open()
+
+    async def launch(self) -> None:
+        """Start the server and initialize it; its statuses arrive in `ready`."""
         await self.client.start_io(sys.executable, "-m", "scorelens.lsp", cwd=str(self.root))
         await self.client.initialize_async(
             types.InitializeParams(
@@ -91,7 +98,8 @@ class Editor:
             )
         )
         self.client.initialized(types.InitializedParams())
-        await asyncio.wait_for(self.ready.get(), 120)
+
+    def open(self) -> None:
         self.client.text_document_did_open(
             types.DidOpenTextDocumentParams(
                 text_document=types.TextDocumentItem(

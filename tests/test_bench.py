@@ -39,6 +39,13 @@ def test_lsp_bench_leaves_the_working_directory_alone(tmp_path: Path) -> None:
     assert list((tmp_path / "cwd").iterdir()) == []
 
 
+def test_scale_bench_leaves_the_working_directory_alone(tmp_path: Path) -> None:
+    result = run_in(tmp_path / "cwd", str(BENCH / "bench_scale.py"), "50")
+    assert result.returncode == 0, result.stderr
+    assert "server + worker" in result.stdout
+    assert list((tmp_path / "cwd").iterdir()) == []
+
+
 def test_mlflow_comparison_leaves_the_working_directory_alone(tmp_path: Path) -> None:
     # Not skipped without it: scripts/test.sh installs the extra, so CI always runs this.
     if importlib.util.find_spec("mlflow") is None:

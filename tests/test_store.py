@@ -15,7 +15,8 @@ import scorelens
 from scorelens.genai import evaluate
 from scorelens.genai.evaluation import generate_traces
 from scorelens.genai.scorers import scorer
-from scorelens.store import StoreCorruptError
+from scorelens.store import StoreCorruptError, TraceStore
+from scorelens.text_preview import preview
 from tests.conftest import REPO, run_cli
 
 
@@ -52,6 +53,29 @@ def test_files_are_tinydb_documents_in_the_documented_layout(store_dir: Path) ->
     assert len(assessments["assessments"]) == 3
     index = json.loads((store_dir / "index.json").read_text())
     assert {"runs"} <= set(index)
+
+
+def test_each_segment_has_a_summary_built_again_when_missing_or_damaged(
+    store_dir: Path,
+) -> None:
+    run_id = generate(3)
+    store = TraceStore(store_dir)
+    (segment,) = store.segments(run_id)
+    path = store_dir / "summaries" / run_id / segment
+    written = json.loads(path.read_text())
+    traces = {t.trace_id: t for t in scorelens.search_traces(run_id=run_id, return_type="list")}
+    assert written["version"] == 1
+    assert [r[0] for r in written["traces"]] == [r[0] for r in store.summaries(run_id, segment)]
+    for trace_id, state, request_time, inputs, outputs in written["traces"]:
+        trace = traces[trace_id]
+        assert (state, request_time) == (str(trace.info.state), trace.info.request_time)
+        assert (inputs, outputs) == (preview(trace.inputs, 160), preview(trace.outputs, 160))
+    # A store written before summaries has none; a damaged one is never trusted: both are made
+    # again from the segment, which is the truth.
+    for damage in (path.unlink, lambda: path.write_text('{"version": 1, "traces": [1]}')):
+        damage()
+        assert store.summaries(run_id, segment) == written["traces"]
+        assert json.loads(path.read_text()) == written
 
 
 def test_rescoring_rewrites_only_results(store_dir: Path) -> None:

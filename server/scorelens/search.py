@@ -19,9 +19,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Literal, overload
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from scorelens import tracking
 from scorelens.entities import Trace
@@ -35,6 +33,9 @@ from scorelens.search_filter import (
 )
 from scorelens.store import TraceStore
 from scorelens.tracing.export import exporter
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _logger = logging.getLogger(__name__)
 
@@ -349,6 +350,10 @@ def traces_frame(traces: list[Trace]) -> pd.DataFrame:
 
 
 def _frame(traces: list[Trace]) -> pd.DataFrame:
+    # Imported when a frame is made: the language server and its worker never make one, and
+    # pandas (with pyarrow) is most of what importing scorelens would cost them in memory.
+    import pandas as pd
+
     roots = [t.root_span for t in traces]
     inputs = [None if r is None else r.inputs for r in roots]
     outputs = [None if r is None else r.outputs for r in roots]

@@ -134,7 +134,7 @@ async def test_a_long_run_shows_its_figures_so_far(lsp: Session) -> None:
     (lsp.root / "slow.py").write_text(SLOW)
     lsp.open("slow.py")
     final = await lsp.save("slow.py", SLOW)
-    # Three traces one at a time, 0.6 s each: past 1 s the run showed what it had so far.
+    # Three traces one at a time, 0.6 s each: past 0.2 s the run showed what it had so far.
     so_far = [
         n
         for n in lsp.received[protocol.scores_changed]

@@ -73,7 +73,16 @@ def aggregate(values: Sequence[Any], aggregations: Sequence[Aggregation]) -> dic
 
     A callable aggregation that raises is left out and said on stderr, as MLflow logs it.
     """
-    numbers = [n for n in (numeric(v) for v in values) if n is not None]
+    numbers: list[float] = []
+    for value in values:
+        kind = type(value)
+        if kind is int or kind is float:  # numeric()'s common case, without a call per value
+            if math.isfinite(value):
+                numbers.append(float(value))
+            continue
+        number = numeric(value)
+        if number is not None:
+            numbers.append(number)
     if not numbers:
         return {}
     out: dict[str, float] = {}

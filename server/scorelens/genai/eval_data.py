@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass, field
 from typing import Any
-
-import pandas as pd
 
 from scorelens.entities import Span, Trace
 from scorelens.entities.trace import expectations_of
@@ -54,7 +53,9 @@ _ROW_COLUMNS = ("inputs", "outputs", "expectations", "trace")
 
 def to_rows(data: Any) -> list[EvalRow]:
     """Rows from a list of dicts or Traces, or a DataFrame (including one from search_traces)."""
-    if isinstance(data, pd.DataFrame):
+    # A DataFrame exists only once pandas was imported: scorelens does not import it for this.
+    pandas = sys.modules.get("pandas")
+    if pandas is not None and isinstance(data, pandas.DataFrame):
         # Only the columns a row is made of: a search_traces frame has a dozen more (spans,
         # assessments, ...), and copying those out for every row would cost more than scoring.
         wanted = [c for c in _ROW_COLUMNS if c in data.columns]

@@ -17,9 +17,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
 from types import FrameType
-from typing import Any, ParamSpec, Protocol, TypeVar, overload
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, TypeVar, overload
 
 from scorelens import tracking
 from scorelens.entities import Feedback, Span, SpanType, Trace, TraceInfo
@@ -49,6 +47,9 @@ from scorelens.tracing.context import TraceDestination, active_model_id, trace_d
 from scorelens.tracing.decorator import TRACED_MARKER, trace
 from scorelens.tracing.serialize import to_jsonable
 from scorelens.tracing.span_data import SpanData
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 ProgressCallback = Callable[[int, int], None]
 

@@ -189,11 +189,22 @@ def labels_of(
 
 
 def labels_in_store(store: TraceStore, groups: Iterable[str]) -> dict[str, dict[str, Label]]:
-    """`labels_of` the groups' stored assessments; reads no trace file."""
+    """`labels_of` the groups' stored assessments; reads no trace file, and builds only
+    people's feedback (not the scorers' results beside it)."""
     found: dict[str, dict[str, Label]] = {}
     for group in groups:
-        found.update(labels_of(store.load_assessments(group)))
+        found.update(labels_of(store.load_assessments(group, keep=_from_a_person)))
     return found
+
+
+def _from_a_person(record: dict[str, Any]) -> bool:
+    """A stored HUMAN feedback record: the only kind `labels_of` reads."""
+    source = record.get("source")
+    return (
+        "feedback" in record
+        and isinstance(source, dict)
+        and source.get("source_type") == AssessmentSourceType.HUMAN
+    )
 
 
 def search_labels(

@@ -12,9 +12,7 @@ as None, losing them).
 from __future__ import annotations
 
 import copy
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from scorelens.entities import Assessment, Feedback, Trace
 from scorelens.genai.eval_data import EvalRow
@@ -22,9 +20,14 @@ from scorelens.genai.scorer_runs import Verdict
 from scorelens.search import traces_frame
 from scorelens.store.trace_store import kind_of
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 
 def result_frame(rows: list[EvalRow], verdicts: list[list[Verdict]]) -> pd.DataFrame:
     """The frame for these rows and what the scorers said (no rows: just the trace columns)."""
+    import pandas as pd  # only when a frame is made: see search._frame
+
     traced = [
         (row.trace, [v.feedback for v in items], row.expectations)
         for row, items in zip(rows, verdicts, strict=True)

@@ -66,6 +66,9 @@ class RowResult:
 OnStart = Callable[[int], None]  # the row's index, from the thread that scores it
 OnDone = Callable[[int, RowResult], None]  # the row's index, from the caller's thread
 
+# What a row that ran holds in the answer of `score_rows(keep=False)`.
+RAN = RowResult([], [], 0.0)
+
 
 def score_rows(
     scorer: PreparedScorer,
@@ -76,11 +79,16 @@ def score_rows(
     on_start: OnStart | None = None,
     on_done: OnDone | None = None,
     stopped: Callable[[], bool] | None = None,
+    keep: bool = True,
 ) -> list[RowResult | None]:
-    """Every row's result, in row order; None for rows not begun because `stopped()` said so."""
+    """Every row's result, in row order; None for rows not begun because `stopped()` said so.
+
+    With `keep=False` (a caller that takes each result in `on_done`), a row that ran reads
+    RAN: 100,000 rows' Feedback are then not all held until the last row ends.
+    """
     if scorer.is_async:
         return run_to_end(
-            _score_async(scorer, rows, workers, judge_cache, on_start, on_done, stopped)
+            _score_async(scorer, rows, workers, judge_cache, on_start, on_done, stopped, keep)
         )
     results: list[RowResult | None] = [None] * len(rows)
 
@@ -96,7 +104,7 @@ def score_rows(
         return RowResult(verdicts, calls, (time.perf_counter() - started) * 1000)
 
     def finish(index: int, result: RowResult | None) -> None:
-        results[index] = result
+        results[index] = result if keep or result is None else RAN
         if result is not None and on_done is not None:
             on_done(index, result)
 
@@ -169,6 +177,7 @@ async def _score_async(
     on_start: OnStart | None,
     on_done: OnDone | None,
     stopped: Callable[[], bool] | None,
+    keep: bool,
 ) -> list[RowResult | None]:
     results: list[RowResult | None] = [None] * len(rows)
     gate = asyncio.Semaphore(workers)
@@ -185,9 +194,8 @@ async def _score_async(
                 verdicts = await scorer.score_async(
                     row.inputs, row.outputs, row.expectations, row.trace
                 )
-            results[index] = result = RowResult(
-                verdicts, calls, (time.perf_counter() - started) * 1000
-            )
+            result = RowResult(verdicts, calls, (time.perf_counter() - started) * 1000)
+            results[index] = result if keep else RAN
             if on_done is not None:
                 on_done(index, result)
 

@@ -79,6 +79,12 @@ class PreparedScorer:
         ]
 
     @property
+    def declared(self) -> tuple[str, ...]:
+        """Which of inputs, outputs, expectations and trace it declares: the only values of a
+        row it is given."""
+        return self._wanted
+
+    @property
     def is_async(self) -> bool:
         """An `async def` scorer: its rows are awaited on one event loop, not run in threads."""
         return inspect.iscoroutinefunction(self._call)

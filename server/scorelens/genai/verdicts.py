@@ -24,11 +24,18 @@ def pass_fail(values: Iterable[Any]) -> tuple[int | None, int | None]:
 
     (None, None) when any value is something else, or when every value abstained.
     """
-    judged = [verdict(v) for v in values if v is not None]
-    if judged and all(v is not None for v in judged):
-        passed = sum(1 for v in judged if v)
-        return passed, len(judged) - passed
-    return None, None
+    passed = failed = 0
+    for value in values:
+        if value is None:
+            continue
+        judged = verdict(value)
+        if judged is None:
+            return None, None  # at the first value that is not a verdict: 100,000 numbers cost one
+        if judged:
+            passed += 1
+        else:
+            failed += 1
+    return (passed, failed) if passed or failed else (None, None)
 
 
 def pass_count(passed: int, failed: int) -> str:

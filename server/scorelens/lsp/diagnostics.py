@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 
 from lsprotocol import types
 
@@ -30,10 +31,15 @@ def _error(line: int, message: str, start: int = 0, end: int | None = None) -> t
     )
 
 
+# (line, exception type) -> (the first trace's message, how many traces, the first's id)
+Failing = dict[tuple[int, str], tuple[str, int, str]]
+
+
 def for_file(
-    state: FileState, rows_of: dict[str, Rows], trace_ids: list[str]
+    state: FileState, failing_of: Callable[[ScorerDef], Failing], total: int
 ) -> list[types.Diagnostic]:
-    """Diagnostics for one file; `rows_of` maps scorer hash to its results."""
+    """Diagnostics for one file; `failing_of` gives a scorer's `failing` on the `total`
+    active traces (memoised by the caller: it walks every trace's rows)."""
     scan = state.scan
     if scan.syntax_error is not None:
         line, column, message = scan.syntax_error
@@ -43,7 +49,7 @@ def for_file(
         return [_error(line, f"importing this file failed: {state.import_error['message']}")]
     out: list[types.Diagnostic] = []
     for scorer in scan.scorers:
-        out.extend(_for_scorer(scorer, state, rows_of.get(scorer.source_hash, {}), trace_ids))
+        out.extend(_for_scorer(scorer, state, failing_of, total))
     return out
 
 
@@ -51,7 +57,7 @@ _RATE_LIMITED = "RateLimitError"  # the openai SDK's exception for a 429 it gave
 
 
 def _for_scorer(
-    scorer: ScorerDef, state: FileState, rows: Rows, trace_ids: list[str]
+    scorer: ScorerDef, state: FileState, failing_of: Callable[[ScorerDef], Failing], total: int
 ) -> list[types.Diagnostic]:
     out: list[types.Diagnostic] = []
     for parameter in scorer.unknown_parameters():
@@ -68,7 +74,22 @@ def _for_scorer(
         out.append(_error(scorer.line, failure))
     if out:
         return out
-    # Group failing traces by line and exception type; the first message speaks for the group.
+    for key, (message, count, first) in failing_of(scorer).items():
+        if key[1] == _RATE_LIMITED:
+            # Said once for the run, in the model's terms, not once per trace.
+            text = (
+                f"rate limited: {count:,} of {total:,} traces (the model kept answering "
+                f"429 through the openai SDK's retries; e.g. {first})"
+            )
+        else:
+            text = f"{message} — fails on {count} of {total} traces (e.g. {first})"
+        out.append(_error(key[0], text))
+    return out
+
+
+def failing(scorer: ScorerDef, rows: Rows, trace_ids: list[str]) -> Failing:
+    """The traces the scorer raised on (or returned a wrong type for), grouped by line and
+    exception type; the first trace's message speaks for its group."""
     groups: dict[tuple[int, str], list[str]] = defaultdict(list)
     first_message: dict[tuple[int, str], str] = {}
     for trace_id in trace_ids:
@@ -85,18 +106,4 @@ def _for_scorer(
             groups[key].append(trace_id)
             first_message.setdefault(key, row["error"])
             break
-    total = len(trace_ids)
-    for key, failing in groups.items():
-        if key[1] == _RATE_LIMITED:
-            # Said once for the run, in the model's terms, not once per trace.
-            text = (
-                f"rate limited: {len(failing):,} of {total:,} traces (the model kept answering "
-                f"429 through the openai SDK's retries; e.g. {failing[0]})"
-            )
-        else:
-            text = (
-                f"{first_message[key]} — fails on {len(failing)} of {total} traces "
-                f"(e.g. {failing[0]})"
-            )
-        out.append(_error(key[0], text))
-    return out
+    return {key: (first_message[key], len(found), found[0]) for key, found in groups.items()}

@@ -12,6 +12,7 @@ from typing import Any
 
 from pygls.uris import from_fs_path
 
+from scorelens.genai.aggregations import aggregate
 from scorelens.judging import PriceTable
 from scorelens.judging.usage import usage_of
 from scorelens.lsp import summaries
@@ -44,6 +45,9 @@ def summary(
     dirty: bool = False,
     uri: str | None = None,
 ) -> ScorerSummary:
+    if previous_hash is not None and not results.loaded(previous_hash):
+        # Still being read at start: the figures come first, their deltas once it is read.
+        previous_hash = None
     key = (
         id(prices),
         "figures",
@@ -56,7 +60,7 @@ def summary(
         scorer.aggregations,
     )
     scored, errors, passed, failed, aggregates, judge = results.memo(
-        key, lambda: _figures(results, scorer, trace_ids, previous_hash, prices)
+        key, lambda: _figures(results, scorer, trace_ids, trace_generation, previous_hash, prices)
     )
     # Apart from the figures: a label changes this, and nothing else.
     agreement = results.memo(
@@ -120,26 +124,58 @@ def _figures(
     results: ResultsCache,
     scorer: ScorerDef,
     trace_ids: list[str],
+    trace_generation: int,
     previous_hash: str | None,
     prices: PriceTable,
 ) -> Figures:
+    # One walk over the rows: at 100,000 traces each walk costs a save tens of milliseconds.
     rows = results.rows(scorer.source_hash)
-    scored_ids = [t for t in trace_ids if t in rows]
-    errors = sum(1 for t in scored_ids if any(r["error"] for r in rows[t]))
-    current = summaries.values(rows, scored_ids, scorer.name)
-    previous = (
-        summaries.values(results.rows(previous_hash), trace_ids, scorer.name)
-        if previous_hash
-        else None
-    )
+    scored = errors = 0
+    current: list[Any] = []
+    calls: list[SpanData] = []
+    for trace_id in trace_ids:
+        mine = rows.get(trace_id)
+        if mine is None:
+            continue
+        scored += 1
+        if len(mine) == 1:  # one Feedback: it is the scorer's primary one
+            row = mine[0]
+            if row["error"] is None:
+                current.append(row["value"])
+            elif row["error"]:
+                errors += 1
+            if "judge" in row:
+                calls.extend(row["judge"])
+            continue
+        errors += any(r["error"] for r in mine)
+        current.extend(summaries.values({trace_id: mine}, [trace_id], scorer.name))
+        for row in mine:
+            calls.extend(row.get("judge", ()))
     # Callable aggregations cannot be read from source; named ones can.
     names = list(scorer.aggregations) or ["mean"]
-    aggregates = summaries.aggregates(current, previous, names)
-    passed, failed = summaries.pass_fail(current)
-    judge = judge_usage(
-        (c for t in scored_ids for r in rows[t] for c in r.get("judge", ())), prices
+    previous = (
+        results.memo(
+            (
+                "previous",
+                previous_hash,
+                results.version_of(previous_hash),
+                trace_generation,
+                scorer.name,
+                scorer.aggregations,
+            ),
+            lambda: aggregate(
+                summaries.values(results.rows(previous_hash), trace_ids, scorer.name), names
+            ),
+        )
+        if previous_hash
+        else {}
     )
-    return len(scored_ids), errors, passed, failed, aggregates, judge
+    aggregates: list[Aggregate] = [
+        {"name": n, "value": v, "previous": previous.get(n)}
+        for n, v in aggregate(current, names).items()
+    ]
+    passed, failed = summaries.pass_fail(current)
+    return scored, errors, passed, failed, aggregates, judge_usage(calls, prices)
 
 
 def judge_usage(calls: Iterable[SpanData], prices: PriceTable) -> JudgeUsage | None:

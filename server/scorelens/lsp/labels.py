@@ -1,18 +1,19 @@
 """People's labels of the active traces, as the server shows them beside each scorer.
 
-Labels are HUMAN feedback on the traces (scorelens.genai.labels); the active traces carry
-their assessments, and the trace cache re-reads them when the store's assessment files change
-(a label set in the panel, `scorelens labels import`, `log_feedback` from a notebook). The
-book is rebuilt only then, so a save reads it from memory.
+Labels are HUMAN feedback on the traces (scorelens.genai.labels), read from the assessment
+files of the active traces' groups, never from the traces. The book is read again only when
+those files change (a label set in the panel, `scorelens labels import`, `log_feedback` from a
+notebook), so a save reads it from memory.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from typing import Any
 
 from scorelens.genai.agreement import Agreement, agreement
-from scorelens.genai.labels import Label, labels_of
+from scorelens.genai.labels import Label, labels_in_store
 from scorelens.lsp.protocol import AgreementData, LabelData
 from scorelens.lsp.summaries import Rows, primary_rows
 from scorelens.lsp.trace_set import TraceSet
@@ -26,33 +27,43 @@ class LabelBook:
         self.trace_set = trace_set
         self._seen: tuple[int, int] | None = None
         self._by_scorer: dict[str, dict[str, Label]] = {}
+        self._stamp: tuple[object, ...] | None = None
+        self._stamps_seen = 0
+        # The event loop asks, and a thread reads new labels: one reader at a time.
+        self._lock = threading.RLock()
 
     def generation(self) -> tuple[int, int]:
         """Changes whenever the labels may have: memoise what is derived from them on it."""
-        return (self.trace_set.generation, self.trace_set.assessments_generation())
+        with self._lock:
+            stamp = self.trace_set.assessments_stamp()  # catches up with new traces first
+            if stamp != self._stamp:
+                self._stamp, self._stamps_seen = stamp, self._stamps_seen + 1
+            return (self.trace_set.generation, self._stamps_seen)
 
     def for_scorer(self, name: str) -> Mapping[str, Label]:
         """trace id -> the current label, for the active traces labelled for `name` (a
         Feedback's name: a scorer's own, or one it gives its Feedback)."""
-        self._refresh()
+        self.refresh()
         return self._by_scorer.get(name, {})
 
     def by_name(self) -> Mapping[str, Mapping[str, Label]]:
         """Feedback name -> trace id -> the current label."""
-        self._refresh()
+        self.refresh()
         return self._by_scorer
 
-    def _refresh(self) -> None:
-        seen = self.generation()
-        if seen == self._seen:
-            return
-        traces = self.trace_set.traces()
-        by_trace = labels_of({t.trace_id: t.info.assessments for t in traces})
-        by_scorer: dict[str, dict[str, Label]] = {}
-        for trace_id, labels in by_trace.items():
-            for name, label in labels.items():
-                by_scorer.setdefault(name, {})[trace_id] = label
-        self._by_scorer, self._seen = by_scorer, seen
+    def refresh(self) -> None:
+        """Read the labels again if they may have changed (in a thread when they might have:
+        it reads the assessment files)."""
+        with self._lock:
+            seen = self.generation()
+            if seen == self._seen:
+                return
+            by_trace = labels_in_store(self.trace_set.store, self.trace_set.groups())
+            by_scorer: dict[str, dict[str, Label]] = {}
+            for trace_id, labels in by_trace.items():
+                for name, label in labels.items():
+                    by_scorer.setdefault(name, {})[trace_id] = label
+            self._by_scorer, self._seen = by_scorer, seen
 
 
 def agreement_data(current: Agreement | None, previous: Agreement | None) -> AgreementData | None:

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from scorelens.entities import Trace
 from scorelens.genai.aggregations import numeric, rating
 from scorelens.genai.agreement import agrees
 from scorelens.genai.labels import Label
 from scorelens.lsp.labels import LabelBook, label_data
 from scorelens.lsp.protocol import Bucket, Cell, ResultRow, ScorerSummary
 from scorelens.lsp.summaries import Rows, buckets, primary_rows, primary_value, values
-from scorelens.text_preview import preview
+from scorelens.store.trace_summaries import TraceSummary
 
 MAX_LIMIT = 500
 
@@ -71,7 +71,8 @@ Column = tuple[ScorerSummary, Rows, "Rows | None"]
 
 
 def result_rows(
-    traces: list[Trace],
+    trace_ids: list[str],
+    summaries: Callable[[list[str]], Mapping[str, TraceSummary]],
     columns: list[Column],
     labels: LabelBook,
     offset: int,
@@ -80,29 +81,41 @@ def result_rows(
     sort_by: str | None = None,
     descending: bool = False,
 ) -> tuple[int, list[ResultRow]]:
-    """(rows matching the filter, the page of them)."""
-    matched: list[ResultRow] = []
-    for trace in traces:
+    """(rows matching the filter, the page of them). `summaries` gives the traces' previews
+    and states, which only the page needs: they are read from the store."""
+    limit = max(1, min(limit, MAX_LIMIT))
+
+    def cells_of(trace_id: str) -> dict[str, Cell]:
         cells: dict[str, Cell] = {}
         for summary, rows, previous in columns:
-            cell = _cell(rows, previous, trace.trace_id, summary["name"], labels)
+            cell = _cell(rows, previous, trace_id, summary["name"], labels)
             if cell is not None:
                 cells[column_key(summary)] = cell
-        if not _keep(keep, cells):
-            continue
-        matched.append(
+        return cells
+
+    if keep == "all" and sort_by is None:
+        # Every trace, in stored order: only the page's cells are worth making.
+        total = len(trace_ids)
+        page = [(t, cells_of(t)) for t in trace_ids[offset : offset + limit]]
+    else:
+        matched = [(t, cells) for t in trace_ids if _keep(keep, cells := cells_of(t))]
+        if sort_by is not None:
+            matched.sort(key=lambda row: _sort_key(row[1].get(sort_by)), reverse=descending)
+        total, page = len(matched), matched[offset : offset + limit]
+    found = summaries([t for t, _ in page])
+    out: list[ResultRow] = []
+    for trace_id, cells in page:
+        known = found.get(trace_id)
+        out.append(
             {
-                "traceId": trace.trace_id,
-                "inputPreview": preview(trace.inputs, 160),
-                "outputPreview": preview(trace.outputs, 160),
-                "state": trace.info.state,
+                "traceId": trace_id,
+                "inputPreview": "" if known is None else known.inputs_preview,
+                "outputPreview": "" if known is None else known.outputs_preview,
+                "state": "" if known is None else known.state,
                 "cells": cells,
             }
         )
-    if sort_by is not None:
-        matched.sort(key=lambda row: _sort_key(row["cells"].get(sort_by)), reverse=descending)
-    limit = max(1, min(limit, MAX_LIMIT))
-    return len(matched), matched[offset : offset + limit]
+    return total, out
 
 
 def _sort_key(cell: Cell | None) -> tuple[int, float, str]:

@@ -25,11 +25,13 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 PROGRESS_DELAY_S = 0.2
-# A run longer than this shows its figures so far, at most this often.
-STREAM_AFTER_S = 1.0
+# A run longer than this shows its figures so far (within half a second of the save at
+# 100,000 traces), then at most this often.
+STREAM_AFTER_S = 0.2
 STREAM_EVERY_S = 0.5
 # How long a lens request waits for a run of its file: a quick run's figures come with the
-# first lenses after a save; a longer one shows `scoring…` and refreshes when it ends.
+# first lenses after a save; a longer one shows `scoring…` (or its figures so far, which end
+# the wait) and refreshes when it ends.
 LENS_WAIT_S = 0.5
 
 
@@ -46,6 +48,8 @@ class Scheduler:
         self.superseded: set[asyncio.Task[Any]] = set()  # runs cancelled by a newer run
         # Lens requests waiting for a file's run: they answer with its figures when it ends.
         self.lens_waiters: dict[str, int] = {}
+        # Per file, set once its run in flight has shown figures so far: lenses wait no more.
+        self.streaming: dict[str, asyncio.Event] = {}
         # Files whose lenses were refreshed at a save and not asked for since: the editor's
         # request is on its way, and shows the run's figures if the run has ended by then.
         self.lens_request_due: set[str] = set()
@@ -61,13 +65,18 @@ class Scheduler:
     async def settled(self, path: str) -> None:
         """Wait (briefly) for the file's run in flight, so lenses show its result at once."""
         task = self.file_tasks.get(path)
-        if task is None or task.done():
+        streamed = self.streaming.get(path)
+        if task is None or task.done() or (streamed is not None and streamed.is_set()):
             return
         self.lens_waiters[path] = self.lens_waiters.get(path, 0) + 1
+        shown = asyncio.ensure_future(streamed.wait()) if streamed is not None else None
         try:
-            await asyncio.wait({task}, timeout=LENS_WAIT_S)
+            waited: set[asyncio.Future[Any]] = {task} if shown is None else {task, shown}
+            await asyncio.wait(waited, timeout=LENS_WAIT_S, return_when=asyncio.FIRST_COMPLETED)
         finally:
             self.lens_waiters[path] -= 1
+            if shown is not None:
+                shown.cancel()
 
     async def cancel_all(self) -> None:
         running = [t for t in (self.auto_scoring, *self.file_tasks.values()) if t is not None]
@@ -157,14 +166,19 @@ class Scheduler:
                 ls.refresh_lenses()
 
         loop = asyncio.get_running_loop()
-        began = shown_at = loop.time()
+        began = loop.time()
+        shown_at: float | None = None
+        streamed = self.streaming[path] = asyncio.Event()
 
         def on_rows() -> None:
             nonlocal shown_at
             now = loop.time()
-            if now - began < STREAM_AFTER_S or now - shown_at < STREAM_EVERY_S:
+            if now - began < STREAM_AFTER_S:
+                return
+            if shown_at is not None and now - shown_at < STREAM_EVERY_S:
                 return
             shown_at = now
+            streamed.set()
             ls.refresh_lenses()  # `scoring 340/1,000 · mean so far 0.72`
             ls.announce_so_far(state, (now - began) * 1000)
 
@@ -186,6 +200,8 @@ class Scheduler:
             self.superseded.discard(task)
             if self.file_tasks.get(path) is task:
                 del self.file_tasks[path]
+            if self.streaming.get(path) is streamed:
+                del self.streaming[path]
             if slow:
                 ls.send_status("ready", f"scored {os.path.basename(path)}")
         ls.publish(path)

@@ -8,12 +8,13 @@ it changes or the user asks.
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from scorelens.judging import PriceTable
-from scorelens.lsp import figures
+from scorelens.lsp import diagnostics, figures
 from scorelens.lsp.discovery import ScorerDef
 from scorelens.lsp.labels import LabelBook
 from scorelens.lsp.protocol import ScorerSummary
@@ -23,6 +24,7 @@ from scorelens.lsp.trace_set import TraceSet
 from scorelens.lsp.worker_client import ProgressFn, WorkerClient, WorkerError
 from scorelens.lsp.workspace_files import FileState, WorkspaceFiles
 from scorelens.store import TraceStore
+from scorelens.store.scorer_results import compact
 from scorelens.worker.messages import (
     Generated,
     GenerateRequest,
@@ -61,6 +63,8 @@ class ScoringService:
         self.prices = PriceTable()
         # What each file's scorers showed when last reported, to tell what a run changed.
         self._announced: dict[str, dict[str, object]] = {}
+        self._prepared: asyncio.Future[None] | None = None
+        self._current_read: asyncio.Future[None] | None = None
 
     # -- figures -------------------------------------------------------------------------------
 
@@ -68,6 +72,11 @@ class ScoringService:
         self, state: FileState, dirty: bool = False, uri: str | None = None
     ) -> list[ScorerSummary]:
         return [self.summary(state, s, dirty, uri) for s in state.scan.scorers]
+
+    def summaries_so_far(self, state: FileState, dirty: bool = False) -> list[ScorerSummary]:
+        """The summaries of a run still going, with the rows it has sent so far."""
+        self.results.publish()
+        return self.summaries(state, dirty)
 
     def summary(
         self, state: FileState, scorer: ScorerDef, dirty: bool = False, uri: str | None = None
@@ -89,6 +98,23 @@ class ScoringService:
     def rows_for(self, scorer: ScorerDef) -> Rows:
         return self.results.rows(scorer.source_hash)
 
+    def failing(self, scorer: ScorerDef) -> diagnostics.Failing:
+        """The scorer's failing traces for its diagnostics, remembered until its rows, the
+        trace set or its lines change: publishing after an unchanged save walks no rows."""
+        trace_ids = self.trace_set.trace_ids()
+        key = (
+            "failing",
+            scorer.source_hash,
+            self.results.version_of(scorer.source_hash),
+            self.trace_set.generation,
+            scorer.line,
+            scorer.decorator_line,
+            scorer.end_line,
+        )
+        return self.results.memo(
+            key, lambda: diagnostics.failing(scorer, self.rows_for(scorer), trace_ids)
+        )
+
     def previous_hash(self, state: FileState, scorer: ScorerDef) -> str | None:
         key = figures.version_key(self.workspace, state.path, scorer.name)
         return self.results.previous(key, scorer.source_hash)
@@ -100,11 +126,48 @@ class ScoringService:
 
     # -- running -------------------------------------------------------------------------------
 
+    def shown_hashes(self, states: Iterable[FileState] | None = None) -> list[str]:
+        """The versions whose rows these files' scorers (default: the workspace's) show: each
+        one's current, then each one's previous (for the deltas)."""
+        current: list[str] = []
+        previous: list[str] = []
+        for state in self.files.scorer_files() if states is None else states:
+            for scorer in state.scan.scorers:
+                current.append(scorer.source_hash)
+                before = self.previous_hash(state, scorer)
+                if before is not None:
+                    previous.append(before)
+        return current + previous
+
+    async def prepare(self, current_only: bool = False) -> None:
+        """Read the trace set's ids and the stored results of the scorers shown, in threads,
+        so lenses show stored figures without the event loop reading them: the current
+        versions', then the previous ones' (their deltas). Once; `current_only` waits for the
+        first part only."""
+        if self._prepared is None:
+            self._current_read = asyncio.get_running_loop().create_future()
+            self._prepared = asyncio.ensure_future(self._prepare(self._current_read))
+        assert self._current_read is not None
+        await asyncio.shield(self._current_read if current_only else self._prepared)
+
+    async def _prepare(self, current_read: asyncio.Future[None]) -> None:
+        try:
+            await asyncio.to_thread(self.trace_set.trace_ids)
+            await asyncio.to_thread(self.results.history, "")  # the versions file: small
+            hashes = [s.source_hash for f in self.files.scorer_files() for s in f.scan.scorers]
+            await self.results.preload(hashes)
+            current_read.set_result(None)
+            await self.results.preload(self.shown_hashes())
+        except Exception as exc:
+            # A damaged store: the requests that read it say so, as they would without this.
+            self.worker.log(f"reading the store failed: {exc}")
+        finally:
+            if not current_read.done():
+                current_read.set_result(None)
+
     async def warm_up(self) -> str | None:
-        """Start the worker, load the trace set into it and read stored results, before anyone
-        saves; an error text."""
-        hashes = [s.source_hash for f in self.files.scorer_files() for s in f.scan.scorers]
-        await self.results.preload(hashes)
+        """Start the worker and load the trace set into it, before anyone saves; an error
+        text."""
         if not self.trusted:
             return None
         if not await asyncio.to_thread(self.trace_set.trace_ids):
@@ -154,12 +217,11 @@ class ScoringService:
         path = state.path
         if state.scan.syntax_error is not None or not self.trusted:
             return RunReport(path, [], False, (time.perf_counter() - started) * 1000)
-        await self.results.flush()  # the last run's writes end before this run's begin
         before = self._announced.get(path)
         if before is None:
             before = {s["name"]: figures.shown(s) for s in self.summaries(state)}
         wanted = [s for s in state.scan.scorers if names is None or s.name in names]
-        await self.results.preload(s.source_hash for s in wanted)
+        await self.results.preload(self.shown_hashes([state]))
         trace_ids = self.trace_set.trace_ids()
         need: list[ScorerDef] = []
         missing: set[str] = set()
@@ -180,12 +242,16 @@ class ScoringService:
                 await self._score_with_worker(state, need, trace_ids, missing, on_progress, on_rows)
             finally:
                 state.running = False
+                # What came in counts, and is stored, even when a newer run cancelled this one.
+                self.results.publish()
+                self.results.write_soon()
         for scorer in wanted:
             key = figures.version_key(self.workspace, path, scorer.name)
             await self.results.record(key, scorer.source_hash)
         after = self.summaries(state)
         changed = [s for s in after if before.get(s["name"]) != figures.shown(s)]
         self._announced[path] = {s["name"]: figures.shown(s) for s in after}
+        self.results.retain(self.shown_hashes())
         return RunReport(path, changed, worker_called, (time.perf_counter() - started) * 1000)
 
     async def _score_with_worker(
@@ -224,8 +290,10 @@ class ScoringService:
                 self._keep(scorer, message["rows"], abstained)
                 if done:
                     finished.add(scorer.name)
-                if on_rows is not None:
-                    on_rows()  # the rows are in memory already; the store write follows
+                # The rows are in memory already; the store write follows. The last scorer's
+                # last rows end the run, whose figures are shown next.
+                if on_rows is not None and len(finished) < len(running):
+                    on_rows()
 
             request: ScoreRequest = {
                 "id": 0,
@@ -269,7 +337,7 @@ class ScoringService:
         """Keep these rows (and no result for the traces that abstained)."""
         by_trace: Rows = {}
         for row in rows:
-            by_trace.setdefault(row["traceId"], []).append(dict(row))
+            by_trace.setdefault(sys.intern(row["traceId"]), []).append(compact(row))
         for trace_id in abstained:
             by_trace.setdefault(trace_id, [])
         self.results.keep(scorer.source_hash, by_trace)

@@ -140,9 +140,7 @@ class ScoreLensServer(LanguageServer):
             []
             if state is None
             else diagnostics.for_file(
-                state,
-                {s.source_hash: self.service.rows_for(s) for s in state.scan.scorers},
-                self.service.trace_set.trace_ids(),
+                state, self.service.failing, len(self.service.trace_set.trace_ids())
             )
         )
         self.text_document_publish_diagnostics(
@@ -164,7 +162,7 @@ class ScoreLensServer(LanguageServer):
             protocol.scores_changed,
             protocol.ScoresChangedParams(
                 uri=from_fs_path(state.path) or state.path,
-                changed=self.service.summaries(state, state.path in self.dirty),
+                changed=self.service.summaries_so_far(state, state.path in self.dirty),
                 durationMs=elapsed_ms,
                 workerCalled=True,
                 running=True,

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
-from scorelens.genai.aggregations import aggregate, numeric
+from scorelens.genai.aggregations import numeric
 from scorelens.genai.verdicts import pass_fail as pass_fail  # scoring.py reads it from here
 from scorelens.genai.verdicts import verdict
-from scorelens.lsp.protocol import Aggregate
 
 Rows = dict[str, list[dict[str, Any]]]  # trace id -> result rows of one scorer version
 
@@ -33,14 +32,6 @@ def primary_value(by_trace: Rows | None, trace_id: str, scorer_name: str) -> Any
         return None
     rows = primary_rows(by_trace.get(trace_id, []), scorer_name)
     return rows[0]["value"] if rows and rows[0]["error"] is None else None
-
-
-def aggregates(
-    current: list[Any], previous: list[Any] | None, names: Sequence[str]
-) -> list[Aggregate]:
-    now = aggregate(current, names)
-    before = aggregate(previous, names) if previous else {}
-    return [{"name": n, "value": v, "previous": before.get(n)} for n, v in now.items()]
 
 
 def format_number(value: float) -> str:

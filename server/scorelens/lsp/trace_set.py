@@ -2,17 +2,23 @@
 
 By default it follows the latest run that has traces. A set the user chose is kept in
 `<store>/trace_set.json`, so a server restart or a window reload does not undo the choice.
+
+The server holds the set's ids and where each trace is stored (store/trace_index.py), not the
+traces: its worker holds what scorers read. Previews and whole traces are read when asked for.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import threading
+from collections.abc import Iterable
 
 from scorelens.entities import Trace
 from scorelens.store import TraceStore
 from scorelens.store.atomic_file import write_atomically
-from scorelens.store.trace_cache import TraceCache
+from scorelens.store.trace_index import TraceIndex
+from scorelens.store.trace_summaries import TraceSummary
 
 SELECTION_FILE = "trace_set.json"
 
@@ -22,12 +28,10 @@ class TraceSet:
         self.store = store
         self.run_id: str | None = None
         self.explicit = False  # False: follow the latest run that has traces
-        self._cache = TraceCache()
-        self._ids_of: list[Trace] | None = None
-        self._ids: list[str] = []
-        self._by_id_of: list[Trace] | None = None
-        self._by_id: dict[str, Trace] = {}
+        self._index = TraceIndex(store)
         self.generation = 0
+        # The event loop and threads (a first read, a reload of labels) both ask for the ids.
+        self._lock = threading.Lock()
         self._selection_path = os.path.join(store.root, SELECTION_FILE)
         self._restore()
 
@@ -65,36 +69,33 @@ class TraceSet:
             self.run_id = None if latest is None else str(latest["run_id"])
         return self.run_id
 
-    def traces(self) -> list[Trace]:
-        # With no run holding traces yet, traces recorded outside runs are all there is.
-        return self._cache.get(self.store.root, self._resolve())
-
-    def assessments_generation(self) -> int:
-        """Changes whenever the active traces' assessments may have: memoise labels on it."""
-        self.traces()
-        return self._cache.assessments_generation
-
     def trace_ids(self) -> list[str]:
-        """The ids; `generation` changes whenever they do, so callers can memoise on it."""
-        traces = self.traces()
-        if traces is not self._ids_of:
-            self._ids_of, self._ids = traces, [t.trace_id for t in traces]
-            self.generation += 1
-        return self._ids
+        """The ids, in stored order; `generation` changes whenever they do, so callers can
+        memoise on it. With no run holding traces yet, traces recorded outside runs are all
+        there is."""
+        with self._lock:
+            if self._index.refresh(self.store.groups(run_id=self._resolve())):
+                self.generation += 1
+            return self._index.ids
 
-    def find_loaded(self, trace_id: str) -> Trace | None:
-        """The active trace of that id, from memory (None when it is not active)."""
-        traces = self.traces()
-        if traces is not self._by_id_of:
-            self._by_id_of, self._by_id = traces, {t.trace_id: t for t in traces}
-        return self._by_id.get(trace_id)
+    def groups(self) -> list[str]:
+        """The store's groups the active traces are in."""
+        self.trace_ids()
+        return self._index.groups()
+
+    def assessments_stamp(self) -> tuple[object, ...]:
+        """Changes whenever the active traces' assessments may have: memoise labels on it."""
+        return tuple(self.store.assessments_stamp(group) for group in self.groups())
+
+    def group_of(self, trace_id: str) -> str | None:
+        """The group of an active trace (None when it is not active)."""
+        return self._index.group_of(trace_id)
+
+    def summaries(self, trace_ids: Iterable[str]) -> dict[str, TraceSummary]:
+        """Id, state and previews of those of these traces that are active, read from the
+        store's summaries."""
+        return self._index.summaries(trace_ids)
 
     def find(self, trace_id: str) -> Trace | None:
-        for trace in self.traces():
-            if trace.trace_id == trace_id:
-                return trace
-        for group in self.store.groups():
-            for trace in self.store.load_traces(group):
-                if trace.trace_id == trace_id:
-                    return trace
-        return None
+        """A whole stored trace, active or not, read from the store."""
+        return self._index.read_trace(trace_id) or self.store.find_trace(trace_id)

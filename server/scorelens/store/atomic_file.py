@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Iterable
 
 from scorelens.store.writers import TEMP_SUFFIX, remove_stale_temp_files, temp_prefix
 
@@ -13,11 +14,12 @@ from scorelens.store.writers import TEMP_SUFFIX, remove_stale_temp_files, temp_p
 _swept: set[str] = set()
 
 
-def write_atomically(path: str, data: bytes) -> None:
+def write_atomically(path: str, data: bytes | Iterable[bytes]) -> None:
     """Write to a temp file in the same folder, fsync it, rename over `path`, fsync the folder.
 
-    The temp file's name holds this process's id, so a later writer can remove it if this
-    process is killed before the rename.
+    `data` may come in pieces, so a big file is never held whole in memory. The temp file's
+    name holds this process's id, so a later writer can remove it if this process is killed
+    before the rename.
     """
     folder = os.path.dirname(path) or "."
     if folder not in _swept:
@@ -26,7 +28,11 @@ def write_atomically(path: str, data: bytes) -> None:
     fd, tmp = tempfile.mkstemp(prefix=temp_prefix(), suffix=TEMP_SUFFIX, dir=folder)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            if isinstance(data, bytes):
+                handle.write(data)
+            else:
+                for piece in data:
+                    handle.write(piece)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)

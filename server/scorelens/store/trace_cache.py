@@ -1,4 +1,5 @@
-"""Traces kept in memory between uses (worker, language server), reloaded when the store changed."""
+"""Whole traces kept in memory between uses, reloaded when the store changed: the worker's, for
+scorers that declare `trace` (the rest read worker/trace_rows.py's rows)."""
 
 from __future__ import annotations
 
@@ -14,15 +15,10 @@ class TraceCache:
         self._key: tuple[str, str | None, tuple[str, ...]] | None = None
         self._assessments_key: tuple[object, ...] | None = None
         self._traces: list[Trace] = []
-        self._groups: list[str] = []
-        # Changes whenever the traces' assessments may have (a reload, or new feedback): what
-        # is read from them (people's labels) can be memoised on it.
-        self.assessments_generation = 0
         self._lock = threading.Lock()
 
     def get(self, store_root: str, run_id: str | None) -> list[Trace]:
-        # The language server reads it from its event loop and from threads (a reload of
-        # labels): one reader at a time, so a change is loaded once.
+        # One reader at a time, so a change is loaded once.
         with self._lock:
             return self._get(store_root, run_id)
 
@@ -42,9 +38,7 @@ class TraceCache:
             for group in groups:
                 traces.extend(store.load_traces(group))
             self._traces, self._key = traces, key
-            self.assessments_generation += 1
         elif assessments_key != self._assessments_key:
-            self.assessments_generation += 1
             # Only feedback changed (a CLI re-score, log_feedback): the traces stay loaded.
             for group in groups:
                 attach_assessments(

@@ -4,6 +4,7 @@ Layout under the tracking root (default `./.scorelens`)::
 
     index.json                      experiments and runs (small; every change rewrites it)
     traces/<group>/<segment>.json   traces, written once per batch and never rewritten
+    summaries/<group>/<segment>.json  each trace's id, state, time and previews (trace_summaries.py)
     assessments/<group>.json        Feedback and Expectations per trace, each with an id; re-scoring
                                     keeps the newest per (trace, name, source)
     locks/                          lock files serialising writers of index and assessments
@@ -19,6 +20,7 @@ stores that status and removes the temp files the dead writer left in the run's 
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
 import json
@@ -38,10 +40,11 @@ from scorelens.entities import (
     Feedback,
     Trace,
 )
+from scorelens.store import trace_summaries
 from scorelens.store.atomic_file import write_atomically
 from scorelens.store.errors import StoreCorruptError, StoreError, StoreIndexMissingError
 from scorelens.store.file_lock import FileLock, store_lock
-from scorelens.store.tinydb_files import open_db, read_table
+from scorelens.store.tinydb_files import open_db, read_documents, read_table
 from scorelens.store.writers import remove_stale_temp_files, this_writer, writer_is_gone
 
 DEFAULT_EXPERIMENT_ID = "0"
@@ -327,6 +330,7 @@ class TraceStore:
             segment = f"{time.time_ns():020d}-{os.getpid()}-{os.urandom(3).hex()}.json"
             with open_db(os.path.join(folder, segment)) as db:
                 db.table("traces").insert_multiple(docs)
+            trace_summaries.write(self.root, group, segment, docs)
         for group, assessments in logged.items():
             self.save_assessments(group, assessments, replace=False)
         run_counts = {g: len(d) for g, d in by_group.items() if not g.startswith("exp-")}
@@ -362,8 +366,39 @@ class TraceStore:
         """The group's segment files, oldest first (their names start with the time written)."""
         try:
             return sorted(n for n in os.listdir(self._group_dir(group)) if n.endswith(".json"))
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
             return []
+
+    def segments(self, group: str) -> list[str]:
+        """The same as `segment_names`: the language server's name for them."""
+        return self.segment_names(group)
+
+    def read_segment(self, group: str, segment: str) -> list[dict[str, Any]]:
+        """The trace documents of one segment as stored (Trace.to_dict's form), in order."""
+        path = os.path.join(self._group_dir(group), segment)
+        with _collector_paused():
+            docs = read_documents(path, "traces")
+        for doc in docs:
+            info = doc.get("info")
+            if not isinstance(info, dict) or not isinstance(info.get("trace_id"), str):
+                raise StoreCorruptError(path, "not a trace document: no info.trace_id")
+        return docs
+
+    def summaries(self, group: str, segment: str) -> list[list[Any]]:
+        """The segment's summary records (see trace_summaries), made from the segment and kept
+        when it has none yet."""
+        found = trace_summaries.read(self.root, group, segment)
+        if found is not None:
+            return found
+        docs = self.read_segment(group, segment)
+        try:
+            records = [trace_summaries.summarize(doc) for doc in docs]
+        except (KeyError, TypeError, ValueError) as exc:
+            path = os.path.join(self._group_dir(group), segment)
+            raise StoreCorruptError(path, f"not a trace document: {_describe(exc)}") from None
+        with contextlib.suppress(OSError):  # a read-only store is still read, just not kept
+            trace_summaries.write_records(self.root, group, segment, records)
+        return records
 
     def segment_size(self, group: str, segment: str) -> int:
         """The segment file's size in bytes: about what reading it costs."""
@@ -432,7 +467,7 @@ class TraceStore:
                     raise StoreCorruptError(
                         path, f"not a trace document: {_describe(exc)}"
                     ) from None
-                attach_assessments([trace], self.load_assessments(group))
+                attach_assessments([trace], self.load_assessments(group, trace_ids={trace_id}))
                 return trace
         return None
 
@@ -514,17 +549,39 @@ class TraceStore:
         return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
 
     def load_assessments(
-        self, group: str, trace_ids: Collection[str] | None = None
+        self,
+        group: str,
+        trace_ids: Collection[str] | None = None,
+        keep: Callable[[dict[str, Any]], bool] | None = None,
     ) -> dict[str, list[Assessment]]:
-        """Assessments (Feedback and Expectation) by trace id, oldest first; of only these
-        traces when `trace_ids` is given, which parses only their part of the file."""
+        """Assessments (Feedback and Expectation) by trace id, oldest first.
+
+        Only of `trace_ids` when given, parsing only their part of the file (a Ray task scoring
+        one segment of a large group); and only the stored records (Assessment.to_record's
+        form) that `keep` accepts, when given: a reader after a few of them (people's labels)
+        then builds no Assessment for the 100,000 results of a re-score, and traces left with
+        none are left out.
+        """
         path = self._assessments_path(group)
         try:
             with _collector_paused():
                 docs = None if trace_ids is None else _docs_of_traces(path, trace_ids)
                 if docs is None:
-                    docs = read_table(path, "assessments")
-                return {d["trace_id"]: _assessments_of(d) for d in docs}
+                    docs = read_documents(path, "assessments")
+                if keep is None:
+                    return {
+                        d["trace_id"]: _assessments_of(d)
+                        for d in docs
+                        if trace_ids is None or d["trace_id"] in trace_ids
+                    }
+                found: dict[str, list[Assessment]] = {}
+                for doc in docs:
+                    if trace_ids is not None and doc["trace_id"] not in trace_ids:
+                        continue
+                    records = [r for r in _records_of(doc) if keep(r)]
+                    if records:
+                        found[doc["trace_id"]] = [Assessment.from_record(r) for r in records]
+                return found
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise StoreCorruptError(
                 path, f"not an assessments document: {_describe(exc)}"

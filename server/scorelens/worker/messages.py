@@ -10,6 +10,8 @@ message of an unknown kind, or one lacking a field its kind requires, is refused
 import json
 from typing import Any, Literal, TypedDict, cast
 
+from typing_extensions import NotRequired
+
 from scorelens.tracing.span_data import SpanData
 
 # -- server -> worker -------------------------------------------------------------------------
@@ -82,20 +84,23 @@ class ErrorInfo(TypedDict):
 
 
 class ResultRow(TypedDict):
+    """One Feedback of a scorer on a trace; a field that is not set (None, no calls) is left
+    out."""
+
     traceId: str
     name: str  # the feedback name; a scorer returning list[Feedback] has several
     value: Any
-    rationale: str | None
-    error: str | None
-    errorKind: str | None  # exception | parameter | return_type | feedback
-    errorLine: int | None
+    rationale: NotRequired[str]
+    error: NotRequired[str]
+    errorKind: NotRequired[str]  # exception | parameter | return_type | feedback
+    errorLine: NotRequired[int]
     durationMs: float
-    judge: list[SpanData]  # the scorer's model calls on this trace (on its first row)
+    judge: NotRequired[list[SpanData]]  # the scorer's model calls on this trace (its first row)
 
 
 class ScorerRows(TypedDict):
-    """Some of a scorer's results while it still runs (every 0.5 s); its `ScorerDone` brings
-    the rest."""
+    """Some of a scorer's results while it still runs (every 0.2 s, or 10,000 rows); its
+    `ScorerDone` brings the rest."""
 
     id: int
     kind: Literal["scorerRows"]

@@ -7,16 +7,15 @@ import os
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import scorelens
 from scorelens import judging
 from scorelens.datasets import load_dataset
-from scorelens.entities import AssessmentError, Feedback, Trace
+from scorelens.entities import AssessmentError, Feedback
 from scorelens.entities.assessment import describe_exception
-from scorelens.entities.trace import expectations_of
 from scorelens.genai.evaluation import generate_traces
-from scorelens.genai.scorer_pool import Row, RowResult, max_workers, score_rows
+from scorelens.genai.scorer_pool import RowResult, max_workers, score_rows
 from scorelens.genai.scorer_runs import (
     ERROR_KIND_EXCEPTION,
     SCORER_ERROR,
@@ -25,7 +24,6 @@ from scorelens.genai.scorer_runs import (
     scorer_traces_dropped,
 )
 from scorelens.judging import JudgeCache
-from scorelens.store.trace_cache import TraceCache
 from scorelens.tracing.serialize import to_jsonable
 from scorelens.tracing.span_data import SpanData
 from scorelens.user_modules import find_scorers, load_app
@@ -45,6 +43,7 @@ from scorelens.worker.messages import (
     WarmRequest,
     WorkRequest,
 )
+from scorelens.worker.trace_rows import TraceRows
 from scorelens.worker.user_code import (
     describe_import_error,
     import_fresh,
@@ -53,7 +52,10 @@ from scorelens.worker.user_code import (
 )
 
 _PROGRESS_INTERVAL_S = 0.1
-_PARTIAL_ROWS_INTERVAL_S = 0.5
+# Rows so far go to the server this often, or once this many wait: the editor shows figures
+# within half a second of a save, and 100,000 rows are never held here at once.
+_PARTIAL_ROWS_INTERVAL_S = 0.2
+_PARTIAL_ROWS_MAX = 10_000
 
 
 class Cancelled(Exception):
@@ -70,7 +72,7 @@ class Tasks:
         self.emit = emit
         self.is_cancelled = is_cancelled
         self.current = current or CurrentWork(None)
-        self.traces = TraceCache()
+        self.traces = TraceRows()
         self._note_lock = threading.Lock()
         install_mlflow_aliases()
 
@@ -82,16 +84,18 @@ class Tasks:
         return self.warm(request)
 
     def score(self, request: ScoreRequest) -> Scored:
-        traces = self.traces.get(request["store"], request["runId"])
+        ids = self.traces.refresh(request["store"], request["runId"])
+        places: Sequence[int] = range(len(ids))
         if request["traceIds"] is not None:
             wanted = set(request["traceIds"])
-            traces = [t for t in traces if t.trace_id in wanted]
+            places = [i for i, trace_id in enumerate(ids) if trace_id in wanted]
+            ids = [ids[i] for i in places]
         answer: Scored = {
             "id": request["id"],
             "kind": "scored",
             "importError": None,
             "cancelled": False,
-            "traceCount": len(traces),
+            "traceCount": len(ids),
         }
         try:
             module = import_fresh(request["file"], request["workspace"])
@@ -105,24 +109,29 @@ class Tasks:
             names = [*by_name, *(n for n in found.broken if n not in by_name)]
         workers = max_workers(request["maxWorkers"])
         cache = JudgeCache(request["store"]) if request["judgeCache"] else None
-        rows_in = [Row(t.inputs, t.outputs, expectations_of(t.info), t) for t in traces]
         for name in names:
             scorer = by_name.get(name)
             broken = found.broken.get(name)
             if scorer is None and broken is None:
                 continue
             began = time.perf_counter()
-            run = _ScorerRun(self, request, name, len(traces))
+            run = _ScorerRun(self, request, name, len(ids))
             if scorer is not None:
+                prepared = PreparedScorer(scorer)
+                whole = None
+                if "trace" in prepared.declared:
+                    whole = self.traces.whole_traces(request["store"], request["runId"])
+                rows = self.traces.rows(places, prepared.declared, whole)
                 with scorer_traces_dropped():
                     results = score_rows(
-                        PreparedScorer(scorer),
-                        rows_in,
+                        prepared,
+                        rows,
                         workers=workers,
                         judge_cache=cache,
-                        on_start=functools.partial(self._note, name, traces),
-                        on_done=functools.partial(run.add, traces),
+                        on_start=functools.partial(self._note, name, ids),
+                        on_done=functools.partial(run.add, ids),
                         stopped=functools.partial(self.is_cancelled, request["id"]),
+                        keep=False,  # each row's result is sent on in on_done
                     )
                 if any(r is None for r in results):
                     run.flush()  # what finished is worth keeping: a newer run may want it
@@ -131,8 +140,8 @@ class Tasks:
             else:
                 assert broken is not None
                 unmade = _not_constructed(name, *broken)
-                for index in range(len(traces)):
-                    run.add(traces, index, RowResult([unmade], [], 0.0))
+                for index in range(len(ids)):
+                    run.add(ids, index, RowResult([unmade], [], 0.0))
             # Sent as soon as it is done: kept even if a later scorer of the file hangs or crashes.
             finished: ScorerDone = {
                 "id": request["id"],
@@ -145,19 +154,19 @@ class Tasks:
         self.current.clear()
         return answer
 
-    def _note(self, scorer: str, traces: list[Trace], index: int) -> None:
+    def _note(self, scorer: str, ids: list[str], index: int) -> None:
         # Rows start in several threads: one note at a time, so the bytes are never mixed.
         with self._note_lock:
-            self.current.begin(scorer, traces[index].trace_id)
+            self.current.begin(scorer, ids[index])
 
     def _noted_done(self, trace_id: str) -> None:
         with self._note_lock:
             self.current.end(trace_id)
 
     def warm(self, request: WarmRequest) -> Warmed:
-        traces = self.traces.get(request["store"], request["runId"])
+        ids = self.traces.refresh(request["store"], request["runId"])
         judging.prepare()  # the openai SDK's import, before a save rather than on one
-        return {"id": request["id"], "kind": "warmed", "traceCount": len(traces)}
+        return {"id": request["id"], "kind": "warmed", "traceCount": len(ids)}
 
     def generate(self, request: GenerateRequest) -> Generated:
         os.chdir(request["workspace"])
@@ -191,9 +200,9 @@ class Tasks:
 
 
 class _ScorerRun:
-    """One scorer's rows as they finish: progress every 0.1 s, and the rows so far every 0.5 s
-    (`scorerRows`), so the editor shows figures while a slow scorer (one that calls a model)
-    is still running."""
+    """One scorer's rows as they finish: progress every 0.1 s, and the rows so far every 0.2 s
+    or 10,000 rows (`scorerRows`), so the editor shows figures while a long run (a scorer that
+    calls a model, or 100,000 traces) is still going."""
 
     def __init__(self, tasks: Tasks, request: ScoreRequest, scorer: str, total: int) -> None:
         self.tasks = tasks
@@ -202,26 +211,28 @@ class _ScorerRun:
         self.total = total
         self.done = 0
         self.pending: list[ResultRow] = []
-        self.sent: list[ResultRow] = []
         self.last_progress = self.last_rows = time.monotonic()
         tasks.progress(request["id"], 0, total, scorer)
 
-    def add(self, traces: list[Trace], index: int, result: RowResult) -> None:
-        trace = traces[index]
-        self.tasks._noted_done(trace.trace_id)
-        calls = [c.to_span(trace.trace_id) for c in result.judge_calls]
+    def add(self, ids: list[str], index: int, result: RowResult) -> None:
+        trace_id = ids[index]
+        self.tasks._noted_done(trace_id)
+        calls = [c.to_span(trace_id) for c in result.judge_calls]
         for position, verdict in enumerate(result.verdicts):
             # A trace's model calls go with its first row: once per (scorer, trace).
             judge = calls if position == 0 else []
             self.pending.append(
-                _row(trace.trace_id, verdict, result.elapsed_ms, self.request["file"], judge)
+                _row(trace_id, verdict, result.elapsed_ms, self.request["file"], judge)
             )
         self.done += 1
         now = time.monotonic()
         if now - self.last_progress > _PROGRESS_INTERVAL_S:
             self.tasks.progress(self.request["id"], self.done, self.total, self.scorer)
             self.last_progress = now
-        if now - self.last_rows > _PARTIAL_ROWS_INTERVAL_S:
+        if (
+            now - self.last_rows > _PARTIAL_ROWS_INTERVAL_S
+            or len(self.pending) >= _PARTIAL_ROWS_MAX
+        ):
             self.flush()
 
     def flush(self) -> None:
@@ -234,7 +245,6 @@ class _ScorerRun:
             "rows": self.pending,
         }
         self.tasks.emit(partial)
-        self.sent.extend(self.pending)
         self.pending = []
         self.last_rows = time.monotonic()
 
@@ -249,18 +259,26 @@ def _row(
 ) -> ResultRow:
     feedback = verdict.feedback
     value, _ = to_jsonable(feedback.value)
-    stack = feedback.error.stack_trace if feedback.error is not None else None
-    return {
+    row: ResultRow = {
         "traceId": trace_id,
         "name": feedback.name,
         "value": value,
-        "rationale": feedback.rationale,
-        "error": verdict.error_text,
-        "errorKind": verdict.error_kind,
-        "errorLine": line_in_file(stack, path),
         "durationMs": round(elapsed_ms, 3),
-        "judge": judge,
     }
+    # The rest only when set: at 100,000 rows a run's answer is half as long to send and read.
+    if feedback.rationale is not None:
+        row["rationale"] = feedback.rationale
+    if verdict.error_text is not None:
+        row["error"] = verdict.error_text
+    if verdict.error_kind is not None:
+        row["errorKind"] = verdict.error_kind
+    if feedback.error is not None:
+        line = line_in_file(feedback.error.stack_trace, path)
+        if line is not None:
+            row["errorLine"] = line
+    if judge:
+        row["judge"] = judge
+    return row
 
 
 def _not_constructed(name: str, class_name: str, exc: Exception) -> Verdict:

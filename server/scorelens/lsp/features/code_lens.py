@@ -13,6 +13,8 @@ from scorelens.lsp.server import ScoreLensServer, server
 @server.feature(types.TEXT_DOCUMENT_CODE_LENS)
 async def on_code_lens(ls: ScoreLensServer, params: types.CodeLensParams) -> list[types.CodeLens]:
     path = to_fs_path(params.text_document.uri)
+    # At start: the stored figures, read in threads, not on the event loop.
+    await ls.service.prepare(current_only=True)
     if path:
         await ls.scheduler.settled(path)  # a save's run: answer with its figures
         ls.scheduler.lenses_asked(path)

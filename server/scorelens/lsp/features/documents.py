@@ -23,7 +23,9 @@ async def on_open(ls: ScoreLensServer, params: types.DidOpenTextDocumentParams) 
         ls.mark_dirty(path, params.text_document.text)
         state = ls.service.files.refresh(path, saved)  # what is on disk: results belong to it
         if state is not None:
-            await ls.service.results.preload(s.source_hash for s in state.scan.scorers)
+            # At start, after what the start reads first: the figures of every file.
+            await ls.service.prepare(current_only=True)
+            await ls.service.results.preload(ls.service.shown_hashes([state]))
         ls.publish(path)
 
 

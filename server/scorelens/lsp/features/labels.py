@@ -12,7 +12,6 @@ from scorelens.genai.labels import Label, clear_label, default_user, set_labels
 from scorelens.lsp import protocol
 from scorelens.lsp.labels import label_data
 from scorelens.lsp.server import ScoreLensServer, handles
-from scorelens.store.trace_store import group_of
 
 
 @handles(protocol.set_label)
@@ -40,8 +39,8 @@ async def set_label(
             time_ms=0,
             assessment_id=None,
         )
-        trace = service.trace_set.find_loaded(trace_id)
-        groups = {trace_id: group_of(trace)} if trace is not None else None
+        group = service.trace_set.group_of(trace_id)
+        groups = {trace_id: group} if group is not None else None
         # Checked (the trace, the value) before anything is written: a ValueError reaches the
         # panel as the request's error.
         await asyncio.to_thread(set_labels, [label], store=service.store, groups=groups)
@@ -62,8 +61,9 @@ async def _announce_agreement(ls: ScoreLensServer) -> None:
     """Every scorer may have a new agreement (a label belongs to a Feedback name, which any
     scorer may give): one scoresChanged per file, as after a run, and the lenses refreshed."""
     service = ls.service
-    # The new labels are read in a thread: at 10,000 traces that takes a while.
-    ls.announced_labels = await asyncio.to_thread(service.labels.generation)
+    # The new labels are read in a thread: at 100,000 traces that takes a while.
+    await asyncio.to_thread(service.labels.refresh)
+    ls.announced_labels = service.labels.generation()
     for state in service.files.scorer_files():
         named = state.scan.scorers
         if not named:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from lsprotocol import types
 from pygls.uris import to_fs_path
 
@@ -21,14 +23,20 @@ def on_initialize(ls: ScoreLensServer, params: types.InitializeParams) -> None:
 @server.feature(types.INITIALIZED)
 async def on_initialized(ls: ScoreLensServer, params: types.InitializedParams) -> None:
     await pull_configuration(ls)
-    ls.publish_all()
-    ls.refresh_lenses()
     await warm_up(ls)
 
 
 async def warm_up(ls: ScoreLensServer) -> None:
-    """Get the worker and the stored results ready before the first save; then say ready."""
-    error = await ls.service.warm_up()
+    """Show the stored figures, then get the worker ready before the first save; then say
+    ready."""
+    service = ls.service
+    await service.prepare(current_only=True)  # the trace ids and stored figures first
+    # The worker loads the traces while the server reads what the deltas need.
+    warming = asyncio.ensure_future(service.warm_up())
+    await service.prepare()
+    ls.publish_all()
+    ls.refresh_lenses()
+    error = await warming
     if error:
         ls.send_status("error", error)
     else:

@@ -56,7 +56,8 @@ def result_rows(
             )
     offset = max(0, params.get("offset", 0))
     total, rows = panel.result_rows(
-        service.trace_set.traces(),
+        service.trace_set.trace_ids(),
+        service.trace_set.summaries,
         columns,
         service.labels,
         offset,
