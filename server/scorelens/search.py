@@ -13,17 +13,16 @@ the frame back as it is.
 
 from __future__ import annotations
 
-import gc
 import logging
 import warnings
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 from scorelens import tracking
 from scorelens.entities import Trace
 from scorelens.entities.trace import dumps_json, expectations_of
+from scorelens.heap import gc_disabled
 from scorelens.search_filter import (
     SearchFilterError,
     matches_all,
@@ -184,7 +183,7 @@ def search_traces(
     # it; ScoreLens scopes an unqualified run_id to the run, wherever it is.
     scoped = run_id is None or locations is not None or experiment is not None
     matches = matches_all(clauses)
-    with _gc_paused():
+    with gc_disabled():
         found = read_traces(
             store,
             lambda t: wanted(t) and matches(t),
@@ -304,23 +303,6 @@ def merge_locations(
     return experiment_ids
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Hold off the cyclic garbage collector while thousands of traces are built.
-
-    Every few thousand new objects Python walks all live ones; with 10,000 traces loaded that
-    doubled the time of a search. The objects built here hold no cycles worth collecting early.
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-
-
 def _legacy_test(trace_ids: list[str] | None, state: str | None) -> Callable[[Trace], bool]:
     ids = None if trace_ids is None else frozenset(trace_ids)
     if ids is None and state is None:
@@ -345,7 +327,7 @@ def _experiment_ids(locations: list[str] | None, experiment: str | None) -> list
 
 def traces_frame(traces: list[Trace]) -> pd.DataFrame:
     """MLflow's search_traces DataFrame of `traces`, ScoreLens's columns after MLflow's."""
-    with _gc_paused():
+    with gc_disabled():
         return _frame(traces)
 
 

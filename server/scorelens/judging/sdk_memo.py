@@ -114,21 +114,37 @@ def _keep(key: str | None, before: int, response: Any) -> None:
         _memo[key] = _Kept(response, scope.calls[-1], scope.cache.generation)
 
 
+@dataclasses.dataclass(frozen=True)
+class _Asked:
+    """A `create` call before it reaches the SDK: its memo key, its remembered answer if any,
+    and how many calls the scope had recorded (to tell whether this one was recorded)."""
+
+    started: float
+    key: str | None
+    kept: _Kept | None
+    before: int
+
+
+def _ask(endpoint: str, resource: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> _Asked:
+    started = time.perf_counter()
+    # Keys only where they can be used: inside a scorer, with the cache on.
+    scope = current_scope()
+    use = scope is not None and scope.cache is not None
+    key = _key(endpoint, resource, args, kwargs) if use else None
+    kept = _hit(key)
+    before = len(scope.calls) if scope is not None else 0
+    if kept is None and scope is not None:
+        scope.last_key = None
+    return _Asked(started, key, kept, before)
+
+
 def _sync_create(endpoint: str, original: Callable[..., Any]) -> Callable[..., Any]:
     def create(self: Any, *args: Any, **kwargs: Any) -> Any:
-        started = time.perf_counter()
-        # Keys only where they can be used: inside a scorer, with the cache on.
-        scope = current_scope()
-        use = scope is not None and scope.cache is not None
-        key = _key(endpoint, self, args, kwargs) if use else None
-        kept = _hit(key)
-        if kept is not None:
-            return _answered(kept, started)
-        before = len(scope.calls) if scope is not None else 0
-        if scope is not None:
-            scope.last_key = None
+        asked = _ask(endpoint, self, args, kwargs)
+        if asked.kept is not None:
+            return _answered(asked.kept, asked.started)
         response = original(self, *args, **kwargs)
-        _keep(key, before, response)
+        _keep(asked.key, asked.before, response)
         return response
 
     return create
@@ -136,19 +152,11 @@ def _sync_create(endpoint: str, original: Callable[..., Any]) -> Callable[..., A
 
 def _async_create(endpoint: str, original: Callable[..., Any]) -> Callable[..., Any]:
     async def create(self: Any, *args: Any, **kwargs: Any) -> Any:
-        started = time.perf_counter()
-        # Keys only where they can be used: inside a scorer, with the cache on.
-        scope = current_scope()
-        use = scope is not None and scope.cache is not None
-        key = _key(endpoint, self, args, kwargs) if use else None
-        kept = _hit(key)
-        if kept is not None:
-            return _answered(kept, started)
-        before = len(scope.calls) if scope is not None else 0
-        if scope is not None:
-            scope.last_key = None
+        asked = _ask(endpoint, self, args, kwargs)
+        if asked.kept is not None:
+            return _answered(asked.kept, asked.started)
         response = await original(self, *args, **kwargs)
-        _keep(key, before, response)
+        _keep(asked.key, asked.before, response)
         return response
 
     return create

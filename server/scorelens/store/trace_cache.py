@@ -4,7 +4,6 @@ scorers that declare `trace` (the rest read worker/trace_rows.py's rows)."""
 from __future__ import annotations
 
 import os
-import threading
 
 from scorelens.entities import Trace
 from scorelens.store.trace_store import TraceStore, attach_assessments, group_of
@@ -15,14 +14,8 @@ class TraceCache:
         self._key: tuple[str, str | None, tuple[str, ...]] | None = None
         self._assessments_key: tuple[object, ...] | None = None
         self._traces: list[Trace] = []
-        self._lock = threading.Lock()
 
     def get(self, store_root: str, run_id: str | None) -> list[Trace]:
-        # One reader at a time, so a change is loaded once.
-        with self._lock:
-            return self._get(store_root, run_id)
-
-    def _get(self, store_root: str, run_id: str | None) -> list[Trace]:
         store = TraceStore(store_root)
         groups = store.groups(run_id=run_id)
         # Segments are written once and never changed, so their names say what is loaded.

@@ -21,15 +21,13 @@ stores that status and removes the temp files the dead writer left in the run's 
 from __future__ import annotations
 
 import contextlib
-import gc
 import hashlib
 import json
 import os
 import re
 import time
 import uuid
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 from scorelens.entities import (
@@ -40,6 +38,7 @@ from scorelens.entities import (
     Feedback,
     Trace,
 )
+from scorelens.heap import gc_disabled
 from scorelens.store import trace_summaries
 from scorelens.store.atomic_file import write_atomically
 from scorelens.store.errors import StoreCorruptError, StoreError, StoreIndexMissingError
@@ -376,7 +375,7 @@ class TraceStore:
     def read_segment(self, group: str, segment: str) -> list[dict[str, Any]]:
         """The trace documents of one segment as stored (Trace.to_dict's form), in order."""
         path = os.path.join(self._group_dir(group), segment)
-        with _collector_paused():
+        with gc_disabled():
             docs = read_documents(path, "traces")
         for doc in docs:
             info = doc.get("info")
@@ -414,7 +413,7 @@ class TraceStore:
         `trace.info.assessments`."""
         folder = self._group_dir(group)
         traces: list[Trace] = []
-        with _collector_paused():
+        with gc_disabled():
             for segment in self.segment_names(group) if segments is None else segments:
                 path = os.path.join(folder, segment)
                 docs = read_table(path, "traces")
@@ -564,7 +563,7 @@ class TraceStore:
         """
         path = self._assessments_path(group)
         try:
-            with _collector_paused():
+            with gc_disabled():
                 docs = None if trace_ids is None else _docs_of_traces(path, trace_ids)
                 if docs is None:
                     docs = read_documents(path, "assessments")
@@ -693,22 +692,6 @@ class TraceStore:
 
 def _now_ms() -> int:
     return time.time_ns() // 1_000_000
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a load builds many objects.
-
-    Loads make only acyclic objects, yet each burst of allocations triggers full collections
-    that walk every object already loaded: more than half the time of a 10,000-trace load.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def new_assessment_id() -> str:
